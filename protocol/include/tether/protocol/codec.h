@@ -61,7 +61,8 @@ Value MakeError(std::optional<std::uint64_t> re, ErrorCode code, std::string_vie
 Value MakeEvent(std::string_view event, Value fields = Value::MakeMap());
 
 // Typed field access for request handlers: each failure is bad_request naming the field
-// and what it should have been, e.g. "field 'auth.email' must be a string".
+// and what it should have been, e.g. "field 'email' must be a string" (callers reading a
+// nested map prefix its name, e.g. "auth: field 'email' ...").
 Result<std::string> RequireString(const Value& map, std::string_view key);
 Result<std::uint64_t> RequireUint(const Value& map, std::string_view key);
 Result<bool> RequireBool(const Value& map, std::string_view key);

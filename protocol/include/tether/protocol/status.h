@@ -5,6 +5,7 @@
 // Thread-safety: plain values; safe to copy and move between threads.
 #pragma once
 
+#include <cassert>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,7 +74,9 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : data_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Status status) : data_(std::move(status)) {}    // NOLINT: must not be ok
+  Result(Status status) : data_(std::move(status)) {     // NOLINT: must not be ok
+    assert(!std::get<Status>(data_).ok() && "a Result needs a value or an error");
+  }
 
   bool ok() const { return std::holds_alternative<T>(data_); }
   const Status& status() const {

@@ -31,9 +31,15 @@ class Value {
   Value(std::nullptr_t) {}
   Value(bool b) : data_(b) {}
   // Non-negative integers are always kUint, negative ones kInt, whatever C++ type made them.
-  Value(int v) : Value(static_cast<std::int64_t>(v)) {}
-  Value(long v) : Value(static_cast<std::int64_t>(v)) {}
-  Value(long long v) : Value(static_cast<std::int64_t>(v)) {}
+  Value(int v) : Value(static_cast<long long>(v)) {}
+  Value(long v) : Value(static_cast<long long>(v)) {}
+  Value(long long v) {
+    if (v < 0) {
+      data_ = static_cast<std::int64_t>(v);
+    } else {
+      data_ = static_cast<std::uint64_t>(v);
+    }
+  }
   Value(unsigned v) : data_(static_cast<std::uint64_t>(v)) {}
   Value(unsigned long v) : data_(static_cast<std::uint64_t>(v)) {}
   Value(unsigned long long v) : data_(static_cast<std::uint64_t>(v)) {}
