@@ -49,10 +49,16 @@ class StorageThread {
   // (seq and hashes filled) or the failure.
   void AppendAudit(AuditEvent event, std::function<void(Result<AuditEvent>)> done);
 
-  // Finishes every queued job and audit event, then joins the thread. Idempotent.
+  // Finishes every queued job and audit event, then joins the thread. Idempotent; a
+  // second caller waits until the first has joined. post_to_owner must keep working until
+  // Stop returns: the drained work still posts its completions.
+  // Submit or AppendAudit after Stop is a programming error: the work is dropped with an
+  // error log line and its completion never runs (post_to_owner may be gone by then).
+  // Called from a job, Stop only marks the thread stopping; the owner still joins it.
   void Stop();
 
   // How many group commits ran and how many events they held (for /metrics and tests).
+  // Only commits that succeeded count; a failed one reaches each event's `done` instead.
   std::uint64_t audit_commits() const;
   std::uint64_t audit_events() const;
 
@@ -77,6 +83,7 @@ class StorageThread {
   bool stopping_ = false;
   std::uint64_t audit_commits_ = 0;
   std::uint64_t audit_events_ = 0;
+  std::once_flag joined_;  // Stop joins exactly once, whoever calls it
 
   std::thread thread_;  // last: starts after every member above exists
 };

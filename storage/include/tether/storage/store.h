@@ -33,7 +33,7 @@ struct Organization {
   std::string plan;  // "free" | "standard" | "professional" | "enterprise" (on the wire)
   std::uint32_t seats = 0;
   Value preferences = Value::MakeMap();  // only the preferences set explicitly
-  std::int64_t created_at = 0;
+  std::int64_t created_at = 0;           // ms since the epoch; "now" when created with 0
 };
 
 struct User {
@@ -45,7 +45,7 @@ struct User {
   std::string password_hash;  // PHC string ($argon2id$...)
   std::string status = "active";  // "active" | "disabled"
   bool hidden = false;            // a support user (POLICY.md "Support access")
-  std::int64_t created_at = 0;
+  std::int64_t created_at = 0;    // ms since the epoch; "now" when created with 0
 };
 
 // A login token. Only the SHA-256 of the token is stored; the token itself is shown once.
@@ -53,8 +53,8 @@ struct Token {
   std::string token_hash;  // hex SHA-256 of the token
   std::int64_t user_id = 0;
   std::int64_t org_id = 0;
-  std::int64_t created_at = 0;
-  std::int64_t expires_at = 0;
+  std::int64_t created_at = 0;  // ms since the epoch; "now" when created with 0
+  std::int64_t expires_at = 0;  // ms since the epoch; FindToken returns expired tokens too
   bool revoked = false;
 };
 
@@ -101,6 +101,7 @@ class Store {
   virtual Result<User> FindUserByEmail(std::int64_t org_id, std::string_view email) = 0;
   virtual Result<User> GetUser(std::int64_t user_id) = 0;
   // Active users of the organisation whose role is one of `role_ids` (licence seats).
+  // Hidden support users are not counted: they take no seat (POLICY.md "Organisation").
   virtual Result<std::uint32_t> CountActiveUsersWithRoles(std::int64_t org_id,
                                                           const std::vector<std::string>& role_ids) = 0;
 

@@ -1,0 +1,120 @@
+// The ordered list of schema steps of the SQLite store and the code that applies them.
+// To change the schema, append a step to kMigrations: never edit a step that has shipped,
+// because databases in the field already ran it.
+#include "migrations.h"
+
+#include <iterator>
+#include <string>
+
+#include "sqlite_handle.h"
+
+namespace tether::storage::sqlite {
+namespace {
+
+// Version 1: organisations, users, login tokens and the audit chains. Built-in roles live
+// in code, so role_id is free text here.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE organizations (
+  id          INTEGER PRIMARY KEY,
+  slug        TEXT    NOT NULL UNIQUE,
+  name        TEXT    NOT NULL,
+  plan        TEXT    NOT NULL,
+  seats       INTEGER NOT NULL,
+  preferences BLOB    NOT NULL,  -- msgpack map (tether::protocol::Encode)
+  created_at  INTEGER NOT NULL   -- ms since the epoch
+);
+
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  org_id        INTEGER NOT NULL REFERENCES organizations(id),
+  email         TEXT    NOT NULL,  -- lower-case
+  name          TEXT    NOT NULL,
+  role_id       TEXT    NOT NULL,
+  password_hash TEXT    NOT NULL,
+  status        TEXT    NOT NULL,
+  hidden        INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  UNIQUE (org_id, email)
+);
+
+CREATE TABLE tokens (
+  token_hash TEXT    PRIMARY KEY,  -- hex SHA-256 of the token; the token is never stored
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  org_id     INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked    INTEGER NOT NULL DEFAULT 0
+);
+-- Deleting a user checks tokens for references: without this index that is a full scan.
+CREATE INDEX tokens_by_user ON tokens(user_id);
+
+CREATE TABLE audit_events (
+  chain      INTEGER NOT NULL,  -- organisation id, 0 for the system chain
+  seq        INTEGER NOT NULL,
+  time       INTEGER NOT NULL,
+  actor_kind TEXT    NOT NULL,
+  actor_id   TEXT    NOT NULL,
+  support    INTEGER NOT NULL,
+  action     TEXT    NOT NULL,
+  target     TEXT    NOT NULL,
+  session_id TEXT    NOT NULL,
+  source     TEXT    NOT NULL,
+  outcome    TEXT    NOT NULL,
+  details    BLOB    NOT NULL,  -- msgpack (tether::protocol::Encode), as the caller built it
+  prev_hash  TEXT    NOT NULL,
+  hash       TEXT    NOT NULL,
+  PRIMARY KEY (chain, seq)
+);
+-- audit.query filters one organisation by time range.
+CREATE INDEX audit_events_by_time ON audit_events(chain, time);
+)sql";
+
+// Append only. Version N is kMigrations[N - 1].
+constexpr const char* kMigrations[] = {
+    kSchemaV1,
+};
+
+Result<int> ReadUserVersion(sqlite3* db) {
+  Result<Statement> statement = Statement::Prepare(db, "PRAGMA user_version");
+  if (!statement.ok()) return statement.status();
+  Result<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Internal("sqlite: PRAGMA user_version returned no row");
+  return static_cast<int>(statement->Int(0));
+}
+
+Status ApplyPendingSteps(sqlite3* db) {
+  Transaction transaction(db);
+  if (Status s = transaction.Begin(); !s.ok()) return s;
+  // Read again under the write lock: another process may have migrated meanwhile.
+  Result<int> version = ReadUserVersion(db);
+  if (!version.ok()) return version.status();
+  if (*version == CurrentSchemaVersion()) return Status::Ok();
+  for (int next = *version + 1; next <= CurrentSchemaVersion(); ++next) {
+    if (Status s = Exec(db, kMigrations[next - 1]); !s.ok()) {
+      return Status::Internal("schema migration " + std::to_string(next) + ": " + s.message());
+    }
+  }
+  // PRAGMA takes no bound parameters; the value is our own integer.
+  const std::string set_version = "PRAGMA user_version = " + std::to_string(CurrentSchemaVersion());
+  if (Status s = Exec(db, set_version); !s.ok()) return s;
+  return transaction.Commit();
+}
+
+}  // namespace
+
+int CurrentSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+
+Status Migrate(sqlite3* db) {
+  Result<int> version = ReadUserVersion(db);
+  if (!version.ok()) return version.status();
+  if (*version > CurrentSchemaVersion() || *version < 0) {
+    return Status::Internal("database schema version " + std::to_string(*version) +
+                            " is not one this build knows (it knows up to " +
+                            std::to_string(CurrentSchemaVersion()) + ")");
+  }
+  if (*version == CurrentSchemaVersion()) return Status::Ok();
+  return ApplyPendingSteps(db);
+}
+
+}  // namespace tether::storage::sqlite

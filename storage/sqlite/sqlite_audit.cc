@@ -1,0 +1,231 @@
+// The SQLite store's audit chains: append in one transaction per batch, read back, and
+// verify (the chain's definition is in tether/storage/audit_chain.h).
+#include <climits>
+#include <string>
+#include <utility>
+
+#include "sqlite_store.h"
+#include "tether/storage/audit_chain.h"
+
+namespace tether::storage::sqlite {
+namespace {
+
+constexpr const char* kAuditColumns =
+    "chain, seq, time, actor_kind, actor_id, support, action, target, session_id, source, "
+    "outcome, details, prev_hash, hash FROM audit_events ";
+
+std::int64_t ClampToInt64(std::uint64_t value) {
+  return value > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(value);
+}
+
+// One row of kAuditColumns; a details blob that does not decode is the Status.
+Result<AuditEvent> ReadAuditRow(const Statement& row) {
+  AuditEvent event;
+  event.chain = row.Int(0);
+  event.seq = static_cast<std::uint64_t>(row.Int(1));
+  event.time = row.Int(2);
+  event.actor_kind = row.Text(3);
+  event.actor_id = row.Text(4);
+  event.support = row.Bool(5);
+  event.action = row.Text(6);
+  event.target = row.Text(7);
+  event.session_id = row.Text(8);
+  event.source = row.Text(9);
+  event.outcome = row.Text(10);
+  Result<protocol::Value> details = DecodeBlob(row.Blob(11));
+  if (!details.ok()) {
+    return Status::Internal("audit chain " + std::to_string(event.chain) + " seq " +
+                            std::to_string(event.seq) + ": details unreadable: " +
+                            details.status().message());
+  }
+  event.details = std::move(*details);
+  event.prev_hash = row.Text(12);
+  event.hash = row.Text(13);
+  return event;
+}
+
+void BindAuditRow(Statement& insert, const AuditEvent& event, const std::vector<std::uint8_t>& details) {
+  insert.Bind(1, event.chain).Bind(2, static_cast<std::int64_t>(event.seq)).Bind(3, event.time);
+  insert.Bind(4, event.actor_kind).Bind(5, event.actor_id).BindBool(6, event.support);
+  insert.Bind(7, event.action).Bind(8, event.target).Bind(9, event.session_id);
+  insert.Bind(10, event.source).Bind(11, event.outcome).Bind(12, details);
+  insert.Bind(13, event.prev_hash).Bind(14, event.hash);
+}
+
+// What is wrong with one row of a chain walked in seq order, if anything.
+struct RowProblem {
+  std::uint64_t seq = 0;
+  std::string problem;  // empty: the row is intact
+};
+
+RowProblem CheckAuditRow(const Statement& row, std::uint64_t expected_seq, const std::string& previous_hash) {
+  const std::int64_t stored_seq = row.Int(1);
+  const std::string expected = std::to_string(expected_seq);
+  if (stored_seq < static_cast<std::int64_t>(expected_seq)) {  // only seq <= 0 can get here
+    return {expected_seq, "unexpected seq " + std::to_string(stored_seq) + " before seq " + expected};
+  }
+  if (stored_seq > static_cast<std::int64_t>(expected_seq)) return {expected_seq, "seq " + expected + " missing"};
+  Result<AuditEvent> event = ReadAuditRow(row);
+  if (!event.ok()) return {expected_seq, "details unreadable at seq " + expected};
+  if (event->prev_hash != previous_hash) {
+    if (expected_seq == 1) return {1, "prev_hash at seq 1 is not empty"};
+    return {expected_seq, "prev_hash at seq " + expected + " does not match the hash of seq " +
+                              std::to_string(expected_seq - 1)};
+  }
+  if (ChainHash(event->prev_hash, CanonicalAuditEncoding(*event)) != event->hash) {
+    return {expected_seq, "hash mismatch at seq " + expected};
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<SqliteStore::ChainTip> SqliteStore::LoadTip(std::int64_t chain) {
+  if (auto cached = tips_.find(chain); cached != tips_.end()) return cached->second;
+  Result<Statement> select = Statement::Prepare(
+      db_.get(), "SELECT seq, hash FROM audit_events WHERE chain = ?1 ORDER BY seq DESC LIMIT 1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, chain);
+  Result<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  ChainTip tip;  // an empty chain: the first event gets seq 1 and prev_hash ""
+  if (*row) {
+    tip.seq = static_cast<std::uint64_t>(select->Int(0));
+    tip.hash = select->Text(1);
+  }
+  return tip;
+}
+
+// Inside the caller's transaction: numbers, links, hashes and inserts `events` in order.
+// `batch_tips` collects the tip of every chain touched, for the cache after commit.
+Status SqliteStore::InsertAuditBatch(std::vector<AuditEvent>& events, ChainTips& batch_tips) {
+  Result<Statement> insert = Statement::Prepare(
+      db_.get(),
+      "INSERT INTO audit_events (chain, seq, time, actor_kind, actor_id, support, action, target, "
+      "session_id, source, outcome, details, prev_hash, hash) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  if (!insert.ok()) return insert.status();
+  for (AuditEvent& event : events) {
+    auto tip = batch_tips.find(event.chain);
+    if (tip == batch_tips.end()) {
+      Result<ChainTip> loaded = LoadTip(event.chain);
+      if (!loaded.ok()) return loaded.status();
+      tip = batch_tips.emplace(event.chain, std::move(*loaded)).first;
+    }
+    const std::string where = "audit chain " + std::to_string(event.chain) + " seq " +
+                              std::to_string(tip->second.seq + 1);
+    event.seq = tip->second.seq + 1;
+    event.prev_hash = tip->second.hash;
+    event.hash = ChainHash(event.prev_hash, CanonicalAuditEncoding(event));
+    if (event.hash.empty()) return Status::Internal(where + ": cannot hash (stored prev_hash malformed?)");
+    BindAuditRow(*insert, event, EncodeBlob(event.details));
+    if (Status s = insert->Run(); !s.ok()) {
+      if (IsUniqueViolation(insert->error_code())) {
+        return Status::Internal(where + " is already taken (another process appended to this chain)");
+      }
+      return Status::Internal(where + ": " + s.message());
+    }
+    insert->Reset();
+    tip->second = ChainTip{event.seq, event.hash};
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::AppendAudit(std::vector<AuditEvent>& events) {
+  if (events.empty()) return Status::Ok();
+  // Work on a copy so that the caller's events are untouched unless all are durable.
+  std::vector<AuditEvent> stored = events;
+  ChainTips batch_tips;
+  Transaction transaction(db_.get());
+  Status status = transaction.Begin();
+  if (status.ok()) status = InsertAuditBatch(stored, batch_tips);
+  if (status.ok()) status = transaction.Commit();
+  if (!status.ok()) {
+    // The transaction rolls back (destructor); the database is the truth again, so forget
+    // what the cache knew of these chains rather than trust it.
+    for (const auto& [chain, tip] : batch_tips) tips_.erase(chain);
+    return status;
+  }
+  for (auto& [chain, tip] : batch_tips) tips_[chain] = std::move(tip);
+  events = std::move(stored);
+  return Status::Ok();
+}
+
+Result<std::vector<AuditEvent>> SqliteStore::ReadAudit(std::int64_t chain, std::uint64_t from_seq,
+                                                       std::size_t limit) {
+  std::vector<AuditEvent> events;
+  if (limit == 0) return events;
+  Result<Statement> select = Statement::Prepare(
+      db_.get(), std::string("SELECT ") + kAuditColumns + "WHERE chain = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3");
+  if (!select.ok()) return select.status();
+  select->Bind(1, chain).Bind(2, ClampToInt64(from_seq)).Bind(3, ClampToInt64(limit));
+  for (;;) {
+    Result<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return events;
+    Result<AuditEvent> event = ReadAuditRow(*select);
+    if (!event.ok()) return event.status();
+    events.push_back(std::move(*event));
+  }
+}
+
+Result<std::vector<std::int64_t>> SqliteStore::AuditChains() {
+  Result<Statement> select =
+      Statement::Prepare(db_.get(), "SELECT DISTINCT chain FROM audit_events ORDER BY chain");
+  if (!select.ok()) return select.status();
+  std::vector<std::int64_t> chains;
+  for (;;) {
+    Result<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return chains;
+    chains.push_back(select->Int(0));
+  }
+}
+
+Result<AuditVerification> SqliteStore::VerifyAudit(std::int64_t chain) {
+  AuditVerification result;
+  result.chain = chain;
+  // One statement walks the whole chain: a single read snapshot, one row in memory at a time.
+  Result<Statement> select = Statement::Prepare(
+      db_.get(), std::string("SELECT ") + kAuditColumns + "WHERE chain = ?1 ORDER BY seq");
+  if (!select.ok()) return select.status();
+  select->Bind(1, chain);
+  std::string previous_hash;  // seq 1 links to nothing
+  for (;;) {
+    Result<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    RowProblem problem = CheckAuditRow(*select, result.events_checked + 1, previous_hash);
+    if (!problem.problem.empty()) {
+      result.ok = false;
+      result.first_bad_seq = problem.seq;
+      result.problem = std::move(problem.problem);
+      return result;
+    }
+    ++result.events_checked;
+    previous_hash = select->Text(13);
+  }
+  return CheckTipAgainstCache(std::move(result), previous_hash);
+}
+
+// The chain alone cannot show that its newest events were removed or re-hashed. This
+// store remembers what it appended, so while it is open it can.
+AuditVerification SqliteStore::CheckTipAgainstCache(AuditVerification result,
+                                                    const std::string& last_hash) const {
+  auto cached = tips_.find(result.chain);
+  if (cached == tips_.end()) return result;
+  const std::uint64_t last_seq = result.events_checked;
+  if (cached->second.seq > last_seq) {
+    result.ok = false;
+    result.first_bad_seq = last_seq + 1;
+    result.problem = "seq " + std::to_string(last_seq + 1) + " missing (this store appended up to seq " +
+                     std::to_string(cached->second.seq) + ")";
+  } else if (cached->second.seq == last_seq && last_seq > 0 && cached->second.hash != last_hash) {
+    result.ok = false;
+    result.first_bad_seq = last_seq;
+    result.problem = "hash mismatch at seq " + std::to_string(last_seq) + " (differs from the one appended)";
+  }
+  return result;
+}
+
+}  // namespace tether::storage::sqlite

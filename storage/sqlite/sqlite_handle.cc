@@ -1,0 +1,125 @@
+// The SQLite RAII wrappers: every SQLite return code is checked here and becomes a Status.
+#include "sqlite_handle.h"
+
+#include <climits>
+
+namespace tether::storage::sqlite {
+
+Status SqliteError(sqlite3* db, std::string_view what) {
+  std::string message = "sqlite: ";
+  message += what;
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+  return Status::Internal(std::move(message));
+}
+
+Status Exec(sqlite3* db, const std::string& sql) {
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  if (rc == SQLITE_OK) return Status::Ok();
+  std::string message = "sqlite: ";
+  message += error != nullptr ? error : sqlite3_errstr(rc);
+  sqlite3_free(error);
+  return Status::Internal(std::move(message));
+}
+
+Result<Statement> Statement::Prepare(sqlite3* db, std::string_view sql) {
+  if (sql.size() > static_cast<std::size_t>(INT_MAX)) return Status::Internal("sqlite: statement too long");
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  Statement statement(db, raw);  // owns raw from here, whatever happened
+  if (rc != SQLITE_OK) return SqliteError(db, "prepare");
+  if (raw == nullptr) return Status::Internal("sqlite: prepare: empty statement");
+  return statement;
+}
+
+void Statement::NoteBind(int rc) {
+  if (rc == SQLITE_OK || error_code_ != SQLITE_OK) return;
+  error_code_ = rc;
+  bind_error_ = sqlite3_errmsg(db_);
+}
+
+Statement& Statement::Bind(int index, std::int64_t value) {
+  NoteBind(sqlite3_bind_int64(stmt_.get(), index, value));
+  return *this;
+}
+
+Statement& Statement::BindBool(int index, bool value) { return Bind(index, std::int64_t{value ? 1 : 0}); }
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  // SQLITE_TRANSIENT: SQLite copies now, so the caller's buffer need not outlive the step.
+  NoteBind(sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
+                               SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::span<const std::uint8_t> blob) {
+  // A zero-length blob must still bind as a blob, not NULL: give SQLite a non-null pointer.
+  static const std::uint8_t kEmpty = 0;
+  const void* data = blob.empty() ? &kEmpty : blob.data();
+  NoteBind(sqlite3_bind_blob64(stmt_.get(), index, data, blob.size(), SQLITE_TRANSIENT));
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  if (error_code_ != SQLITE_OK && !bind_error_.empty()) {
+    return Status::Internal("sqlite: bind: " + bind_error_);
+  }
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  error_code_ = rc;  // extended: the store enables extended result codes on open
+  return SqliteError(db_, "step");
+}
+
+Status Statement::Run() {
+  for (;;) {
+    Result<bool> row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+  }
+}
+
+void Statement::Reset() {
+  // sqlite3_reset repeats the last step's error, which Step already reported.
+  (void)sqlite3_reset(stmt_.get());
+  error_code_ = SQLITE_OK;
+  bind_error_.clear();
+}
+
+std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+
+std::string Statement::Text(int column) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), column));
+  if (text == nullptr) return {};
+  return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), column)));
+}
+
+std::vector<std::uint8_t> Statement::Blob(int column) const {
+  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_.get(), column));
+  if (data == nullptr) return {};
+  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), column));
+  return std::vector<std::uint8_t>(data, data + size);
+}
+
+Transaction::~Transaction() {
+  // A failed COMMIT may already have rolled back (e.g. on SQLITE_FULL): only roll back a
+  // transaction that is still open, and there is nobody left to report a failure to.
+  if (open_ && sqlite3_get_autocommit(db_) == 0) {
+    (void)Exec(db_, "ROLLBACK");
+  }
+}
+
+Status Transaction::Begin() {
+  Status status = Exec(db_, "BEGIN IMMEDIATE");
+  open_ = status.ok();
+  return status;
+}
+
+Status Transaction::Commit() {
+  Status status = Exec(db_, "COMMIT");
+  if (status.ok()) open_ = false;
+  return status;
+}
+
+}  // namespace tether::storage::sqlite
