@@ -1,0 +1,79 @@
+// Broker: the services every connection and handler shares — configuration, clock,
+// storage, audit, rate limits, metrics and the registry of live connections. One
+// instance per process, owned by main and living on the loop thread.
+//
+// Thread-safety: loop thread only.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include "audit/audit_log.h"
+#include "auth/failure_limiter.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/loop_poster.h"
+#include "http/metrics.h"
+#include "tether/storage/storage_thread.h"
+
+namespace tether::broker {
+
+class Connection;
+
+class Broker {
+ public:
+  // `test_clock` is non-null only under --test-clock (it is then also `clock`).
+  Broker(const BrokerConfig& config, Clock& clock, TestClock* test_clock,
+         storage::StorageThread& storage, uv_loop_t* loop);
+
+  const BrokerConfig& config() const { return config_; }
+  Clock& clock() { return clock_; }
+  TestClock* test_clock() { return test_clock_; }
+  storage::StorageThread& storage() { return storage_; }
+  AuditLog& audit() { return audit_; }
+  uv_loop_t* loop() { return loop_; }
+  Metrics& metrics() { return metrics_; }
+  auth::FailureLimiter& account_failures() { return account_failures_; }
+  auth::FailureLimiter& address_failures() { return address_failures_; }
+
+  // Runs `job` on the storage thread and `done` on the loop with its result.
+  template <typename R>
+  void OnStorage(std::function<R(storage::Store&)> job, std::function<void(R)> done) {
+    storage_.Submit<R>(std::move(job), std::move(done));
+  }
+
+  // The connection registry. Connections register themselves while they live.
+  std::uint64_t NextConnectionId() { return ++last_connection_id_; }
+  void Register(Connection* connection);
+  void Unregister(Connection* connection);
+  Connection* FindConnection(std::uint64_t id) const;
+  std::size_t connection_count() const { return connections_.size(); }
+  void ForEachConnection(const std::function<void(Connection&)>& visit);
+
+  // Metrics as of now (the storage counters are copied in).
+  std::string RenderMetrics();
+
+  bool shutting_down() const { return shutting_down_; }
+  // Stops accepting and closes every connection with 1001 after what is queued for it.
+  void BeginShutdown();
+
+ private:
+  BrokerConfig config_;
+  Clock& clock_;
+  TestClock* test_clock_;
+  storage::StorageThread& storage_;
+  AuditLog audit_;
+  uv_loop_t* loop_;
+  Metrics metrics_;
+  auth::FailureLimiter account_failures_;
+  auth::FailureLimiter address_failures_;
+  std::unordered_map<std::uint64_t, Connection*> connections_;
+  std::uint64_t last_connection_id_ = 0;
+  bool shutting_down_ = false;
+};
+
+}  // namespace tether::broker

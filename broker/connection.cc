@@ -1,0 +1,185 @@
+// Per-connection protocol logic: the order of PROTOCOL.md "Errors and closes" lives here.
+#include "connection.h"
+
+#include "broker.h"
+#include "core/log.h"
+#include "handlers/handlers.h"
+#include "tether/protocol/data_frame.h"
+
+namespace tether::broker {
+
+using protocol::Status;
+using protocol::Value;
+
+namespace {
+// Pipelined messages held while hello is checked; more is abuse, not a client's need.
+constexpr std::size_t kMaxPendingWhileAuthenticating = 32;
+}  // namespace
+
+Connection::Connection(std::uint64_t id, Transport& transport, Broker& broker)
+    : id_(id), transport_(transport), broker_(broker) {
+  broker_.Register(this);
+}
+
+Connection::~Connection() { broker_.Unregister(this); }
+
+ConnectionRef Connection::ref() const { return ConnectionRef{&broker_, id_}; }
+
+void Connection::OnOpen() { transport_.SetTimer(broker_.config().hello_timeout); }
+
+void Connection::OnTimer() {
+  if (state_ == State::kAwaitingHello || state_ == State::kAuthenticating) {
+    Log(LogLevel::kInfo, "hello_timeout", {{"conn", std::to_string(id_)}, {"peer", peer_address()}});
+    Close(CloseReason::kHelloTimeout);
+  }
+}
+
+void Connection::OnMessage(std::span<const std::uint8_t> bytes, bool binary) {
+  Metrics& metrics = broker_.metrics();
+  ++metrics.messages_in;
+  metrics.bytes_in += bytes.size();
+  if (state_ == State::kClosing) return;
+  if (!binary) {
+    Close(CloseReason::kTextMessage);
+    return;
+  }
+  if (state_ == State::kAuthenticating) {
+    if (pending_.size() >= kMaxPendingWhileAuthenticating) {
+      Close(CloseReason::kTooManyPending);
+      return;
+    }
+    pending_.emplace_back(bytes.begin(), bytes.end());
+    return;
+  }
+  Dispatch(bytes);
+}
+
+void Connection::Dispatch(std::span<const std::uint8_t> bytes) {
+  switch (protocol::ClassifyMessage(bytes)) {
+    case protocol::MessageKind::kControl:
+      DispatchControl(bytes);
+      return;
+    case protocol::MessageKind::kDataFrame:
+      DispatchDataFrame(bytes);
+      return;
+    case protocol::MessageKind::kInvalid:
+      ReplyError(std::nullopt, Status::BadRequest("a message must be one msgpack map (control "
+                                                  "message) or array (data frame)"));
+      return;
+  }
+}
+
+void Connection::DispatchControl(std::span<const std::uint8_t> bytes) {
+  std::optional<std::uint64_t> id;
+  auto decoded = protocol::DecodeControl(bytes, &id);
+  if (!decoded.ok()) {
+    ReplyError(id, decoded.status());
+    return;
+  }
+  const std::string& type = decoded->type;
+  if (state_ == State::kAwaitingHello && type != "hello") {
+    ReplyError(id, Status::Unauthenticated("the first message must be hello"));
+    Close(CloseReason::kUnauthenticated);
+    return;
+  }
+  const HandlerEntry* entry = FindHandler(type);
+  if (entry == nullptr || (entry->test_only && broker_.test_clock() == nullptr)) {
+    ReplyError(id, Status::BadRequest("unknown message type '" + type + "'"));
+    return;
+  }
+  if (!id) {
+    ReplyError(std::nullopt, Status::BadRequest("a request needs an unsigned integer 'id'"));
+    return;
+  }
+  Request request{*this, std::move(decoded).value(), *id};
+  entry->handler(request);
+}
+
+void Connection::DispatchDataFrame(std::span<const std::uint8_t> bytes) {
+  if (state_ == State::kAwaitingHello) {
+    ReplyError(std::nullopt, Status::Unauthenticated("the first message must be hello"));
+    Close(CloseReason::kUnauthenticated);
+    return;
+  }
+  auto frame = protocol::PeekDataFrame(bytes);
+  if (!frame.ok()) {
+    ReplyError(std::nullopt, frame.status());
+    return;
+  }
+  // Sessions arrive with the session issue; until then no session exists to route to.
+  ReplyError(std::nullopt, Status::NotFound("no session '" + std::string(frame->session_id) +
+                                                "' that you take part in"));
+}
+
+void Connection::Send(const Value& message) {
+  std::vector<std::uint8_t> bytes = protocol::Encode(message);
+  Metrics& metrics = broker_.metrics();
+  ++metrics.messages_out;
+  metrics.bytes_out += bytes.size();
+  transport_.Send(std::move(bytes));
+}
+
+void Connection::Reply(std::uint64_t re, Value fields) { Send(protocol::MakeOk(re, std::move(fields))); }
+
+void Connection::ReplyError(std::optional<std::uint64_t> re, const Status& status) {
+  if (status.code() == protocol::ErrorCode::kBadRequest) ++broker_.metrics().bad_requests;
+  Send(protocol::MakeError(re, status.code(), status.message()));
+}
+
+void Connection::SendEvent(std::string_view event, Value fields) {
+  Send(protocol::MakeEvent(event, std::move(fields)));
+}
+
+void Connection::Close(CloseReason reason) {
+  if (state_ == State::kClosing) return;
+  state_ = State::kClosing;
+  pending_.clear();
+  transport_.SetTimer(std::chrono::milliseconds(0));
+  Log(LogLevel::kDebug, "close",
+      {{"conn", std::to_string(id_)}, {"reason", std::string(CloseReasonName(reason))}});
+  transport_.Close(reason);
+}
+
+void Connection::AbandonAuthentication() {
+  if (state_ != State::kAuthenticating) return;
+  state_ = State::kAwaitingHello;
+  DrainPending();
+}
+
+void Connection::CompleteAuthentication(Identity identity) {
+  if (state_ == State::kClosing) return;
+  identity_ = std::move(identity);
+  state_ = State::kAuthenticated;
+  transport_.SetTimer(std::chrono::milliseconds(0));
+  DrainPending();
+}
+
+void Connection::DrainPending() {
+  // A pending message may start another authentication (a second hello) or close us:
+  // stop replaying as soon as the state stops being one that dispatches.
+  while (!pending_.empty() && state_ != State::kAuthenticating && state_ != State::kClosing) {
+    std::vector<std::uint8_t> message = std::move(pending_.front());
+    pending_.pop_front();
+    Dispatch(message);
+  }
+}
+
+storage::AuditEvent Connection::NewAuditEvent(std::string action, std::string outcome) const {
+  storage::AuditEvent event;
+  event.time = broker_.clock().NowMs();
+  event.action = std::move(action);
+  event.outcome = std::move(outcome);
+  event.source = peer_address();
+  if (identity_) {
+    event.chain = identity_->actor.org_id;
+    event.actor_kind = "user";
+    event.actor_id = std::to_string(identity_->actor.user_id);
+    event.support = identity_->actor.support_user;
+  } else {
+    event.chain = storage::kSystemChain;
+    event.actor_kind = "anonymous";
+  }
+  return event;
+}
+
+}  // namespace tether::broker

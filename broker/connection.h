@@ -1,0 +1,98 @@
+// Connection: the broker's logic for one client connection, from the first byte to the
+// close — authentication state, dispatch of control messages to handlers, replies.
+// It sees only the abstract Transport, so it is tested without sockets.
+//
+// Asynchronous work (storage, password checks) must not hold a Connection&: it holds a
+// ConnectionRef and looks the connection up again when the answer comes, because the
+// client may have gone meanwhile.
+//
+// Thread-safety: loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "policy/policy.h"
+#include "tether/protocol/codec.h"
+#include "tether/storage/store.h"
+#include "transport/transport.h"
+
+namespace tether::broker {
+
+class Broker;
+class Connection;
+
+// A handle that survives the connection: Get() is nullptr once it has closed.
+struct ConnectionRef {
+  Broker* broker = nullptr;
+  std::uint64_t id = 0;
+  Connection* Get() const;
+};
+
+// Who is on the other end once `hello` succeeded.
+struct Identity {
+  policy::Actor actor;
+  storage::User user;
+  std::string org_slug;
+  std::string token_hash;  // the token this connection logged in with or was issued
+};
+
+class Connection {
+ public:
+  enum class State { kAwaitingHello, kAuthenticating, kAuthenticated, kClosing };
+
+  Connection(std::uint64_t id, Transport& transport, Broker& broker);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // From the transport.
+  void OnOpen();
+  void OnMessage(std::span<const std::uint8_t> bytes, bool binary);
+  // A message grew past the size limit: close 1009 (its bytes are discarded unread).
+  void OnMessageTooBig() { Close(CloseReason::kMessageTooBig); }
+  void OnTimer();
+
+  // For handlers.
+  void Reply(std::uint64_t re, protocol::Value fields = protocol::Value::MakeMap());
+  void ReplyError(std::optional<std::uint64_t> re, const protocol::Status& status);
+  void SendEvent(std::string_view event, protocol::Value fields);
+  void Close(CloseReason reason);
+  // hello: authentication is in flight; later messages wait until it ends.
+  void BeginAuthentication() { state_ = State::kAuthenticating; }
+  // hello failed without closing (bad_request, unsupported_version): back to waiting.
+  void AbandonAuthentication();
+  void CompleteAuthentication(Identity identity);
+
+  // An audit event with this connection's actor, organisation chain and address filled.
+  storage::AuditEvent NewAuditEvent(std::string action, std::string outcome) const;
+
+  std::uint64_t id() const { return id_; }
+  ConnectionRef ref() const;
+  State state() const { return state_; }
+  bool authenticated() const { return state_ == State::kAuthenticated; }
+  const Identity& identity() const { return *identity_; }
+  const std::string& peer_address() const { return transport_.peer_address(); }
+  Broker& broker() { return broker_; }
+
+ private:
+  void Dispatch(std::span<const std::uint8_t> bytes);
+  void DispatchControl(std::span<const std::uint8_t> bytes);
+  void DispatchDataFrame(std::span<const std::uint8_t> bytes);
+  void Send(const protocol::Value& message);
+  void DrainPending();
+
+  std::uint64_t id_;
+  Transport& transport_;
+  Broker& broker_;
+  State state_ = State::kAwaitingHello;
+  std::optional<Identity> identity_;
+  // Messages that arrived while hello was being checked; replayed in order after it.
+  std::deque<std::vector<std::uint8_t>> pending_;
+};
+
+}  // namespace tether::broker

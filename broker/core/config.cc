@@ -1,0 +1,125 @@
+// The TOML config file through toml++: flat keys, each checked for type and range.
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <toml++/toml.h>
+
+#include <functional>
+#include <map>
+
+namespace tether::broker {
+namespace {
+
+using protocol::Status;
+
+std::string Where(const std::string& path, const toml::node& node) {
+  return path + ":" + std::to_string(node.source().begin.line);
+}
+
+// One entry per accepted key: how to apply its node to the config.
+using Apply = std::function<Status(const toml::node&, BrokerConfig&, const std::string& where)>;
+
+Apply String(std::string BrokerConfig::*field) {
+  return [field](const toml::node& node, BrokerConfig& c, const std::string& where) {
+    auto value = node.value<std::string>();
+    if (!value) return Status::BadRequest(where + " must be a string");
+    c.*field = *value;
+    return Status::Ok();
+  };
+}
+
+template <typename Field>
+Apply Positive(Field BrokerConfig::*field) {
+  return [field](const toml::node& node, BrokerConfig& c, const std::string& where) {
+    // value_exact: toml++'s value<> would turn `true` into 1 and 25.0 into 25.
+    auto value = node.value_exact<std::int64_t>();
+    if (!value || *value <= 0) return Status::BadRequest(where + " must be a positive integer");
+    c.*field = Field(*value);
+    return Status::Ok();
+  };
+}
+
+const std::map<std::string, Apply>& Keys() {
+  static const std::map<std::string, Apply> kKeys = {
+      {"listen", [](const toml::node& node, BrokerConfig& c, const std::string& where) {
+         auto value = node.value<std::string>();
+         if (!value) return Status::BadRequest(where + " must be a string HOST:PORT");
+         Status s = ParseListen(*value, c);
+         return s.ok() ? s : Status::BadRequest(where + " " + s.message());
+       }},
+      {"db", String(&BrokerConfig::db_path)},
+      {"tls_cert", String(&BrokerConfig::tls_cert)},
+      {"tls_key", String(&BrokerConfig::tls_key)},
+      {"log_level", [](const toml::node& node, BrokerConfig& c, const std::string& where) {
+         auto value = node.value<std::string>();
+         if (!value || !ParseLogLevel(*value, &c.log_level)) {
+           return Status::BadRequest(where + " must be debug, info, warn or error");
+         }
+         return Status::Ok();
+       }},
+      {"hello_timeout_ms", Positive(&BrokerConfig::hello_timeout)},
+      {"token_ttl_ms", Positive(&BrokerConfig::token_ttl)},
+      {"ping_interval_s", Positive(&BrokerConfig::ping_interval)},
+      {"ping_timeout_s", Positive(&BrokerConfig::ping_timeout)},
+      {"shutdown_deadline_ms", Positive(&BrokerConfig::shutdown_deadline)},
+      {"max_message_bytes", Positive(&BrokerConfig::max_message_bytes)},
+      {"max_connections", Positive(&BrokerConfig::max_connections)},
+      {"login_failures_per_account", Positive(&BrokerConfig::login_failures_per_account)},
+      {"login_failures_per_address", Positive(&BrokerConfig::login_failures_per_address)},
+      {"login_failure_window_ms", Positive(&BrokerConfig::login_failure_window)},
+  };
+  return kKeys;
+}
+
+}  // namespace
+
+Status ParseListen(const std::string& text, BrokerConfig& config) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return Status::BadRequest("must be HOST:PORT");
+  std::string host = text.substr(0, colon);
+  std::string port_text = text.substr(colon + 1);
+  if (host.front() == '[') {  // an IPv6 address: [::1]:7070
+    if (host.size() < 3 || host.back() != ']') return Status::BadRequest("must be HOST:PORT or [IPV6]:PORT");
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return Status::BadRequest("an IPv6 address must be in brackets: [::1]:7070");
+  }
+  bool digits = !port_text.empty() && port_text.size() <= 5 &&
+                port_text.find_first_not_of("0123456789") == std::string::npos;
+  int port = digits ? std::stoi(port_text) : -1;
+  if (port < 0 || port > 65535) return Status::BadRequest("port must be a number 0..65535");
+  config.listen_host = host;
+  config.listen_port = static_cast<std::uint16_t>(port);
+  return Status::Ok();
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  // Parsed, not prefix-matched: "127.example.com" is a name that can point anywhere.
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return host == "localhost";
+}
+
+Status LoadConfigFile(const std::string& path, BrokerConfig& config) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    return Status::BadRequest(path + ":" + std::to_string(error.source().begin.line) + ": " +
+                              std::string(error.description()));
+  }
+  for (const auto& [key, node] : table) {
+    std::string where = Where(path, node) + ": '" + std::string(key.str()) + "'";
+    auto it = Keys().find(std::string(key.str()));
+    if (it == Keys().end()) {
+      return Status::BadRequest(Where(path, node) + ": unknown setting '" + std::string(key.str()) + "'");
+    }
+    Status s = it->second(node, config, where);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace tether::broker

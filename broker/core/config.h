@@ -1,0 +1,48 @@
+// BrokerConfig: every setting of tether-broker, with the defaults of ARCHITECTURE.md
+// ("tether-broker with no arguments listens on 127.0.0.1 with an embedded SQLite file").
+// Precedence: defaults, then the TOML file, then command-line flags.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/log.h"
+#include "tether/protocol/status.h"
+
+namespace tether::broker {
+
+struct BrokerConfig {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 7070;
+  std::string db_path = "var/tether.db";
+  std::string tls_cert;  // both set: wss://
+  std::string tls_key;
+  bool test_clock = false;  // enables test.clock.advance; loopback only
+
+  std::chrono::milliseconds hello_timeout{10'000};
+  std::chrono::milliseconds token_ttl{12 * 3600 * 1000};
+  std::chrono::seconds ping_interval{30};
+  std::chrono::seconds ping_timeout{60};
+  std::chrono::milliseconds shutdown_deadline{10'000};
+  std::size_t max_message_bytes = 1 << 20;
+  std::size_t max_connections = 10'000;
+
+  // Failed logins tolerated per window before rate_limited (PROTOCOL.md close 4429).
+  std::size_t login_failures_per_account = 5;
+  std::size_t login_failures_per_address = 20;
+  std::chrono::milliseconds login_failure_window{60'000};
+
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+// Applies the settings of a TOML file over `config`. Errors name the file, the line and
+// the problem ("broker.toml:4: 'listen' must be HOST:PORT"); unknown keys are errors.
+protocol::Status LoadConfigFile(const std::string& path, BrokerConfig& config);
+// Parses "HOST:PORT" into the config's listen fields.
+protocol::Status ParseListen(const std::string& text, BrokerConfig& config);
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopbackHost(const std::string& host);
+
+}  // namespace tether::broker

@@ -1,0 +1,258 @@
+// hello (PROTOCOL.md "Authentication"): password and token logins.
+//
+// Credential failures all answer the same message (kInvalidCredentials) and take the
+// same time: an unknown user is checked against a decoy hash, so neither the text nor
+// the timing says which part was wrong.
+#include <algorithm>
+#include <cctype>
+
+#include "auth/password.h"
+#include "auth/secrets.h"
+#include "broker.h"
+#include "core/loop_poster.h"
+#include "handlers/handlers.h"
+#include "handlers/login.h"
+
+namespace tether::broker {
+namespace {
+
+using protocol::Status;
+using protocol::Value;
+
+std::string Lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// What the storage thread found for a password login.
+struct PasswordLookup {
+  std::optional<storage::Organization> org;
+  std::optional<storage::User> user;
+  Status error;  // a storage failure other than "not found"
+};
+
+PasswordLookup LookUpAccount(storage::Store& store, const std::string& slug, const std::string& email) {
+  PasswordLookup out;
+  auto org = store.FindOrganization(slug);
+  if (!org.ok()) {
+    if (org.status().code() != protocol::ErrorCode::kNotFound) out.error = org.status();
+    return out;
+  }
+  out.org = *org;
+  auto user = store.FindUserByEmail(org->id, email);
+  if (user.ok()) {
+    out.user = *user;
+  } else if (user.status().code() != protocol::ErrorCode::kNotFound) {
+    out.error = user.status();
+  }
+  return out;
+}
+
+storage::AuditEvent FailedLoginEvent(Connection& connection, const PasswordLookup* found,
+                                     const std::string& slug, const std::string& email,
+                                     std::string_view reason, const char* outcome) {
+  storage::AuditEvent event = connection.NewAuditEvent(audit_action::kLogin, outcome);
+  if (found && found->org) event.chain = found->org->id;  // else the system chain
+  event.actor_id = email;
+  event.details = Value::MapOf({{"kind", "password"}, {"org", slug}, {"email", email},
+                                {"reason", std::string(reason)}});
+  return event;
+}
+
+void IssueToken(ConnectionRef ref, std::uint64_t re, storage::Organization org, storage::User user) {
+  Broker& broker = *ref.broker;
+  auto token = auth::RandomHex();
+  if (!token.ok()) {
+    if (Connection* c = ref.Get()) c->ReplyError(re, token.status());
+    return;
+  }
+  storage::Token record;
+  record.token_hash = auth::Sha256Hex(*token);
+  record.user_id = user.id;
+  record.org_id = org.id;
+  record.created_at = broker.clock().NowMs();
+  record.expires_at = record.created_at + broker.config().token_ttl.count();
+  Value fields = Value::MapOf({{"token", *token}, {"expires_at", static_cast<std::uint64_t>(record.expires_at)}});
+  broker.OnStorage<Status>(
+      [record](storage::Store& store) { return store.CreateToken(record); },
+      [ref, re, org = std::move(org), user = std::move(user), hash = record.token_hash,
+       fields = std::move(fields)](Status stored) mutable {
+        if (!stored.ok()) {
+          if (Connection* c = ref.Get()) c->ReplyError(re, Status::Internal("could not store the token"));
+          return;
+        }
+        CompleteLogin(ref, re, org, user, std::move(hash), "password", std::move(fields));
+      });
+}
+
+void FinishPasswordCheck(ConnectionRef ref, std::uint64_t re, const PasswordLookup& found,
+                         const std::string& slug, const std::string& email, bool password_ok) {
+  Connection* connection = ref.Get();
+  if (connection == nullptr) return;
+  std::string account_key = slug + "\n" + email;
+  std::string_view reason = !found.org              ? "unknown_organisation"
+                            : !found.user           ? "unknown_user"
+                            : !password_ok          ? "bad_password"
+                            : found.user->status != "active" ? "user_disabled"
+                                                             : "";
+  if (!reason.empty()) {
+    RefuseLogin(ref, re, FailedLoginEvent(*connection, &found, slug, email, reason, kOutcomeFailed),
+                Status::Unauthenticated(kInvalidCredentials), CloseReason::kUnauthenticated, account_key);
+    return;
+  }
+  IssueToken(ref, re, *found.org, *found.user);
+}
+
+void HelloWithPassword(Request& request, const Value& auth) {
+  Connection& connection = request.connection;
+  Broker& broker = connection.broker();
+  auto slug = protocol::RequireString(auth, "org");
+  auto email = protocol::RequireString(auth, "email");
+  auto password = protocol::RequireString(auth, "password");
+  auto otp = protocol::OptionalString(auth, "otp");
+  for (const Status* s : {&slug.status(), &email.status(), &password.status(), &otp.status()}) {
+    if (!s->ok()) {
+      connection.ReplyError(request.id, Status::BadRequest("auth: " + s->message()));
+      return;
+    }
+  }
+  std::string account = Lowercase(*email);
+  std::string account_key = *slug + "\n" + account;
+  std::int64_t now = broker.clock().NowMs();
+  if (broker.account_failures().IsBlocked(account_key, now) ||
+      broker.address_failures().IsBlocked(connection.peer_address(), now)) {
+    // The refusal belongs on the organisation's chain when the organisation exists.
+    connection.BeginAuthentication();
+    storage::AuditEvent event = FailedLoginEvent(connection, nullptr, *slug, account, "rate_limited", kOutcomeDenied);
+    broker.OnStorage<std::int64_t>(
+        [slug = *slug](storage::Store& store) {
+          auto org = store.FindOrganization(slug);
+          return org.ok() ? org->id : storage::kSystemChain;
+        },
+        [ref = connection.ref(), re = request.id, event = std::move(event)](std::int64_t chain) mutable {
+          if (ref.Get() == nullptr) return;
+          event.chain = chain;
+          RefuseLogin(ref, re, std::move(event),
+                      Status(protocol::ErrorCode::kRateLimited, "too many failed logins; try again later"),
+                      CloseReason::kRateLimited, "");
+        });
+    return;
+  }
+  connection.BeginAuthentication();
+  ConnectionRef ref = connection.ref();
+  broker.OnStorage<PasswordLookup>(
+      [slug = *slug, account](storage::Store& store) { return LookUpAccount(store, slug, account); },
+      [ref, re = request.id, slug = *slug, account, password = *password](PasswordLookup found) {
+        if (ref.Get() == nullptr) return;
+        if (!found.error.ok()) {
+          ref.Get()->ReplyError(re, Status::Internal("the account store failed"));
+          ref.Get()->AbandonAuthentication();
+          return;
+        }
+        // argon2 costs tens of milliseconds: never on the loop.
+        auto hash = std::make_shared<std::string>(found.user ? found.user->password_hash
+                                                             : auth::DecoyPasswordHash());
+        auto matched = std::make_shared<bool>(false);
+        RunOnThreadPool(
+            ref.broker->loop(), [hash, matched, password] { *matched = auth::VerifyPassword(password, *hash); },
+            [ref, re, found, slug, account, matched] {
+              FinishPasswordCheck(ref, re, found, slug, account, *matched && found.user.has_value());
+            });
+      });
+}
+
+// What the storage thread found for a token login.
+struct TokenLookup {
+  std::optional<storage::Token> token;
+  std::optional<storage::User> user;
+  std::optional<storage::Organization> org;
+};
+
+TokenLookup LookUpToken(storage::Store& store, const std::string& token_hash) {
+  TokenLookup out;
+  auto token = store.FindToken(token_hash);
+  if (!token.ok()) return out;
+  out.token = *token;
+  auto user = store.GetUser(token->user_id);
+  auto org = store.GetOrganization(token->org_id);
+  if (user.ok()) out.user = *user;
+  if (org.ok()) out.org = *org;
+  return out;
+}
+
+void FinishTokenCheck(ConnectionRef ref, std::uint64_t re, const TokenLookup& found, std::string hash) {
+  Connection* connection = ref.Get();
+  if (connection == nullptr) return;
+  std::int64_t now = ref.broker->clock().NowMs();
+  bool known = found.token && found.user && found.org && !found.token->revoked;
+  bool expired = known && found.token->expires_at <= now;
+  bool disabled = known && found.user->status != "active";
+  if (!known || expired || disabled) {
+    storage::AuditEvent event = connection->NewAuditEvent(audit_action::kLogin, kOutcomeFailed);
+    if (found.token) event.chain = found.token->org_id;
+    event.details = Value::MapOf({{"kind", "token"},
+                                  {"reason", !known ? "unknown_token" : expired ? "expired" : "user_disabled"}});
+    Status reply = expired ? Status::Expired("the token has expired; log in again")
+                           : Status::Unauthenticated("invalid token");
+    RefuseLogin(ref, re, std::move(event), reply, CloseReason::kUnauthenticated, "");
+    return;
+  }
+  CompleteLogin(ref, re, *found.org, *found.user, std::move(hash), "token", Value::MakeMap());
+}
+
+void HelloWithToken(Request& request, const Value& auth) {
+  Connection& connection = request.connection;
+  Broker& broker = connection.broker();
+  auto token = protocol::RequireString(auth, "token");
+  if (!token.ok()) {
+    connection.ReplyError(request.id, Status::BadRequest("auth: " + token.status().message()));
+    return;
+  }
+  if (broker.address_failures().IsBlocked(connection.peer_address(), broker.clock().NowMs())) {
+    storage::AuditEvent event = connection.NewAuditEvent(audit_action::kLogin, kOutcomeDenied);
+    event.details = Value::MapOf({{"kind", "token"}, {"reason", "rate_limited"}});
+    RefuseLogin(connection.ref(), request.id, std::move(event),
+                Status(protocol::ErrorCode::kRateLimited, "too many failed logins; try again later"),
+                CloseReason::kRateLimited, "");
+    return;
+  }
+  connection.BeginAuthentication();
+  std::string hash = auth::Sha256Hex(*token);
+  broker.OnStorage<TokenLookup>([hash](storage::Store& store) { return LookUpToken(store, hash); },
+                                [ref = connection.ref(), re = request.id, hash](TokenLookup found) {
+                                  FinishTokenCheck(ref, re, found, hash);
+                                });
+}
+
+}  // namespace
+
+void HandleHello(Request& request) {
+  Connection& connection = request.connection;
+  if (connection.authenticated()) {
+    connection.ReplyError(request.id, Status::Conflict("this connection is already authenticated"));
+    return;
+  }
+  const Value& body = request.message.body;
+  auto proto = protocol::RequireUint(body, "proto");
+  if (!proto.ok()) {
+    connection.ReplyError(request.id, proto.status());
+    return;
+  }
+  if (*proto != 1) {
+    connection.ReplyError(request.id, Status(protocol::ErrorCode::kUnsupportedVersion,
+                                             "this broker speaks protocol version 1"));
+    return;
+  }
+  auto auth = protocol::RequireMap(body, "auth");
+  auto kind = auth.ok() ? protocol::RequireString(**auth, "kind") : protocol::Result<std::string>(auth.status());
+  if (!kind.ok()) {
+    connection.ReplyError(request.id, kind.status());
+    return;
+  }
+  if (*kind == "password") return HelloWithPassword(request, **auth);
+  if (*kind == "token") return HelloWithToken(request, **auth);
+  connection.ReplyError(request.id, Status::BadRequest("auth kind '" + *kind + "' is not supported"));
+}
+
+}  // namespace tether::broker

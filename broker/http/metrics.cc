@@ -1,0 +1,36 @@
+// Prometheus text exposition format 0.0.4: HELP, TYPE, then the sample.
+#include "http/metrics.h"
+
+namespace tether::broker {
+namespace {
+
+void Append(std::string& out, const char* name, const char* type, const char* help,
+            std::uint64_t value) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+}  // namespace
+
+std::string RenderPrometheus(const Metrics& m) {
+  std::string out;
+  Append(out, "tether_connections_open", "gauge", "WebSocket connections open now.", m.connections_open);
+  Append(out, "tether_connections_total", "counter", "WebSocket connections accepted.", m.connections_total);
+  Append(out, "tether_connections_refused_total", "counter", "Handshakes refused with an HTTP error.",
+         m.connections_refused);
+  Append(out, "tether_messages_in_total", "counter", "WebSocket messages received.", m.messages_in);
+  Append(out, "tether_messages_out_total", "counter", "WebSocket messages queued for sending.", m.messages_out);
+  Append(out, "tether_bytes_in_total", "counter", "Bytes of WebSocket messages received.", m.bytes_in);
+  Append(out, "tether_bytes_out_total", "counter", "Bytes of WebSocket messages queued.", m.bytes_out);
+  Append(out, "tether_logins_ok_total", "counter", "Successful hellos.", m.logins_ok);
+  Append(out, "tether_logins_failed_total", "counter", "Failed hellos.", m.logins_failed);
+  Append(out, "tether_logins_rate_limited_total", "counter", "Hellos refused by a rate limit.",
+         m.logins_rate_limited);
+  Append(out, "tether_bad_requests_total", "counter", "Messages answered bad_request.", m.bad_requests);
+  Append(out, "tether_audit_commits_total", "counter", "Audit group commits.", m.audit_commits);
+  Append(out, "tether_audit_events_total", "counter", "Audit events committed.", m.audit_events);
+  return out;
+}
+
+}  // namespace tether::broker

@@ -1,0 +1,29 @@
+// Metrics: counters of the broker, rendered in the Prometheus text format at /metrics.
+//
+// Thread-safety: loop thread only (the storage counters are read through their own lock).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tether::broker {
+
+struct Metrics {
+  std::uint64_t connections_open = 0;
+  std::uint64_t connections_total = 0;
+  std::uint64_t connections_refused = 0;  // handshakes answered 4xx/5xx
+  std::uint64_t messages_in = 0;
+  std::uint64_t messages_out = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t logins_ok = 0;
+  std::uint64_t logins_failed = 0;
+  std::uint64_t logins_rate_limited = 0;
+  std::uint64_t bad_requests = 0;
+  std::uint64_t audit_commits = 0;  // copied from the storage thread when rendered
+  std::uint64_t audit_events = 0;
+};
+
+std::string RenderPrometheus(const Metrics& metrics);
+
+}  // namespace tether::broker

@@ -1,0 +1,53 @@
+// LwsTransport: the Transport of one libwebsockets connection. It owns the broker-side
+// Connection, reassembles fragmented messages up to the size limit, and keeps an output
+// queue drained one message per writeable callback (STACK-NOTES.md: a second lws_write
+// while a large send is pending kills the connection).
+//
+// Thread-safety: loop thread only.
+#pragma once
+
+#include <libwebsockets.h>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "transport/transport.h"
+
+namespace tether::broker {
+
+class Broker;
+class Connection;
+
+class LwsTransport final : public Transport {
+ public:
+  LwsTransport(lws* wsi, Broker& broker, std::string peer_address);
+  ~LwsTransport() override;
+
+  // Transport.
+  void Send(std::vector<std::uint8_t> message) override;
+  void Close(CloseReason reason) override;
+  void SetTimer(std::chrono::milliseconds after) override;
+  const std::string& peer_address() const override { return peer_address_; }
+
+  // From the lws callback; each returns what the callback must return.
+  int OnReceive(const void* in, std::size_t len);
+  int OnWritable();
+  int OnTimer();
+
+ private:
+  lws* wsi_;
+  Broker& broker_;
+  std::string peer_address_;
+  std::unique_ptr<Connection> connection_;
+  // Each queued message carries LWS_PRE bytes of headroom before its payload.
+  std::deque<std::vector<std::uint8_t>> output_;
+  std::optional<CloseReason> close_after_flush_;
+  std::vector<std::uint8_t> incoming_;  // the message being reassembled
+  bool incoming_binary_ = true;
+  bool discarding_ = false;  // the rest of an oversized message
+};
+
+}  // namespace tether::broker
