@@ -1,0 +1,193 @@
+// Starting and stopping the real binaries.
+#include "broker_process.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tether/storage/store.h"
+
+namespace tether::e2e {
+namespace {
+
+std::string MakeTempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "tether-e2e-XXXXXX").string();
+  char* made = ::mkdtemp(pattern.data());
+  return made ? std::string(made) : std::string();
+}
+
+std::vector<char*> ArgvOf(std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return argv;
+}
+
+// Waits for `pid` up to `deadline`; true and the status when it exited.
+bool WaitExit(pid_t pid, std::chrono::milliseconds deadline, int* status) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    pid_t done = ::waitpid(pid, status, WNOHANG);
+    if (done == pid) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+int RunProgram(const std::vector<std::string>& argv_in, const std::string& input, std::string* output) {
+  std::vector<std::string> args = argv_in;
+  int in_pipe[2], out_pipe[2];
+  if (::pipe(in_pipe) != 0 || ::pipe(out_pipe) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in_pipe[0], 0);
+    ::dup2(out_pipe[1], 1);
+    ::dup2(out_pipe[1], 2);
+    ::close(in_pipe[1]);
+    ::close(out_pipe[0]);
+    auto argv = ArgvOf(args);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  [[maybe_unused]] auto w = ::write(in_pipe[1], input.data(), input.size());
+  ::close(in_pipe[1]);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(out_pipe[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  ::close(out_pipe[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (output) *output = text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+BrokerProcess::BrokerProcess(BrokerOptions options) {
+  dir_ = MakeTempDir();
+  std::string out;
+  int init = RunProgram({TETHER_CTL_BIN, "init", "--db", db_path(), "--org", kOrg, "--name", "Acme Corp",
+                         "--admin-email", kOwnerEmail},
+                        std::string(kOwnerPassword) + "\n", &out);
+  if (init != 0) {
+    ADD_FAILURE() << "tetherctl init failed: " << out;
+    return;
+  }
+  std::vector<std::string> args = {TETHER_BROKER_BIN, "--db", db_path(), "--listen", "127.0.0.1:0",
+                                   "--port-file", dir_ + "/port"};
+  if (options.test_clock) args.push_back("--test-clock");
+  if (!options.config_toml.empty()) {
+    std::ofstream(dir_ + "/broker.toml") << options.config_toml;
+    args.insert(args.end(), {"--config", dir_ + "/broker.toml"});
+  }
+  args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int log = ::open((dir_ + "/broker.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(log, 1);
+    ::dup2(log, 2);
+    auto argv = ArgvOf(args);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < until) {
+    std::ifstream port_file(dir_ + "/port");
+    int port = 0;
+    if (port_file >> port && port > 0) {
+      port_ = static_cast<std::uint16_t>(port);
+      return;
+    }
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  ADD_FAILURE() << "tether-broker did not start; log:\n" << log();
+}
+
+BrokerProcess::~BrokerProcess() {
+  Stop();
+  if (!dir_.empty() && std::getenv("TETHER_KEEP_E2E") == nullptr) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+int BrokerProcess::Stop(std::chrono::milliseconds deadline) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  if (!WaitExit(pid_, deadline, &status)) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return -1;
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string BrokerProcess::url(const std::string& scheme) const {
+  return scheme + "://127.0.0.1:" + std::to_string(port_) + "/v1/ws";
+}
+
+std::string BrokerProcess::log() const {
+  std::ifstream in(dir_ + "/broker.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::unique_ptr<client::BlockingClient> Connect(const BrokerProcess& broker, const std::string& subprotocol) {
+  client::ConnectOptions options;
+  options.url = broker.url();
+  options.subprotocol = subprotocol;
+  auto connected = client::BlockingClient::Connect(options, kWait);
+  EXPECT_TRUE(connected.ok()) << connected.status().ToString();
+  return connected.ok() ? std::move(connected).value() : nullptr;
+}
+
+protocol::Value PasswordAuth(const std::string& org, const std::string& email, const std::string& password) {
+  return protocol::Value::MapOf({{"kind", "password"}, {"org", org}, {"email", email}, {"password", password}});
+}
+
+protocol::Value TokenAuth(const std::string& token) {
+  return protocol::Value::MapOf({{"kind", "token"}, {"token", token}});
+}
+
+std::unique_ptr<client::BlockingClient> LoggedInOwner(const BrokerProcess& broker, protocol::Value* hello) {
+  auto client = Connect(broker);
+  if (!client) return nullptr;
+  auto reply = client->Hello(PasswordAuth(), kWait);
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  if (hello && reply.ok()) *hello = *reply;
+  return client;
+}
+
+std::vector<AuditRow> ReadAuditChain(const std::string& db_path, std::int64_t chain) {
+  std::vector<AuditRow> rows;
+  auto store = storage::OpenSqliteStore(db_path);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return rows;
+  auto events = (*store)->ReadAudit(chain, 1, 100000);
+  EXPECT_TRUE(events.ok()) << events.status().ToString();
+  if (!events.ok()) return rows;
+  for (const auto& e : *events) rows.push_back({e.action, e.outcome, e.actor_id, e.details});
+  return rows;
+}
+
+}  // namespace tether::e2e
