@@ -160,15 +160,18 @@ TEST(BlockingClient, ConnectRejectsBadUrl) {
   EXPECT_EQ(client.status().code(), ErrorCode::kBadRequest);
 }
 
-}  // namespace
-}  // namespace tether::client
-namespace tether::client {
-namespace {
-TEST(BlockingClientTmp, TwoAtOnce) {
-  auto server = testing::ScriptServer::Start();
-  auto a = BlockingClient::Connect({.url = server->url()}, std::chrono::seconds(2));
-  auto b = BlockingClient::Connect({.url = server->url()}, std::chrono::seconds(2));
+TEST(BlockingClient, ClientsInOneProcessAreIndependent) {
+  // Each has its own loop and lws context (valgrind: neither leaks the other's TLS state).
+  auto server = ScriptServer::Start();
+  ASSERT_NE(server, nullptr);
+  auto a = BlockingClient::Connect({.url = server->url()}, 2s);
+  auto b = BlockingClient::Connect({.url = server->url()}, 2s);
   ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_FALSE((*a)->Call(Value::MapOf({{"t", "close_me"}, {"code", 4000}}), 2s).ok());
+  EXPECT_EQ((*a)->WaitClosed(2s)->code, 4000);
+  EXPECT_TRUE((*b)->IsOpen());
+  EXPECT_TRUE((*b)->Call(Value::MapOf({{"t", "echo"}}), 2s).ok());
 }
+
 }  // namespace
 }  // namespace tether::client

@@ -157,7 +157,10 @@ TEST_F(ConnectionTest, LocalCloseSendsCodeAndStopsReconnecting) {
   ASSERT_TRUE(loop_.RunUntil([&] { return !recorder_.closes.empty(); }, 2s));
   EXPECT_EQ(recorder_.closes[0].code, 4000);
   EXPECT_EQ(recorder_.closes[0].reason, "done");
-  EXPECT_EQ(server->last_client_close(), std::make_pair(4000, std::string("done")));
+  // lws does not wait for the server's echo, so the server may see the frame a moment later.
+  auto server_saw = [&] { return server->last_client_close(); };
+  loop_.RunUntil([&] { return server_saw().first != 0; }, 2s);
+  EXPECT_EQ(server_saw(), std::make_pair(4000, std::string("done")));
   // No second attempt follows: nothing opens again even with a 1 ms backoff.
   EXPECT_FALSE(loop_.RunUntil([&] { return recorder_.opens > 1; }, 30ms));
   EXPECT_EQ(server->connections_accepted(), 1);

@@ -70,6 +70,7 @@ TEST_F(ConnectionTlsTest, RefusesUntrustedCertificateByDefault) {
   EXPECT_FALSE(Attempt({}));
   ASSERT_TRUE(closed_.has_value());
   EXPECT_EQ(closed_->code, kCloseAbnormal);
+  EXPECT_NE(closed_->reason.find("self-signed certificate"), std::string::npos) << closed_->reason;
 }
 
 TEST_F(ConnectionTlsTest, AcceptsSelfSignedWhenAllowed) {

@@ -1,6 +1,7 @@
 #include "script_server.h"
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 #include <uv.h>
 
 #include <atomic>
@@ -133,6 +134,9 @@ struct ScriptServer::State {
   uv_async_t stop;
   uv_tcp_t http_listener;  // reject_http_status mode only
   lws_context* ctx = nullptr;
+  // Ours, not lws's: an lws-made client SSL_CTX leaks when another lws context in the
+  // process did SSL global init later (see tether_client's ClientContext).
+  SSL_CTX* client_ssl_ctx = nullptr;
   lws_protocols protocols[2];
   std::atomic<int> accepted{0};
   mutable std::mutex close_mutex;  // guards last_close: written here, read by tests
@@ -186,7 +190,9 @@ int StartLws(State& s) {
   info.port = s.options.port;
   info.iface = "127.0.0.1";
   info.protocols = s.protocols;
-  info.options = LWS_SERVER_OPTION_LIBUV;
+  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  s.client_ssl_ctx = SSL_CTX_new(TLS_client_method());
+  info.provided_client_ssl_ctx = s.client_ssl_ctx;
   info.foreign_loops = loops;
   info.pcontext = &s.ctx;
   info.user = &s;
@@ -195,7 +201,6 @@ int StartLws(State& s) {
   info.fd_limit_per_thread = 256;
   info.pt_serv_buf_size = 64 * 1024;
   if (!s.options.cert_file.empty()) {
-    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.ssl_cert_filepath = s.options.cert_file.c_str();
     info.ssl_private_key_filepath = s.options.key_file.c_str();
   }
@@ -273,6 +278,7 @@ void RunServer(State* s) {
   if (s->ctx != nullptr) lws_context_destroy(s->ctx);
   uv_run(&s->loop, UV_RUN_DEFAULT);
   uv_loop_close(&s->loop);
+  SSL_CTX_free(s->client_ssl_ctx);
 }
 
 }  // namespace

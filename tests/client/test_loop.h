@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 
 namespace tether::client::testing {
@@ -25,12 +27,14 @@ class TestLoop {
   }
   uv_loop_t* get() { return &loop_; }
 
+  // `done` is re-checked at least every 5 ms, so it may also watch another thread.
   bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!done()) {
       auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
-      uv_timer_start(&timer_, [](uv_timer_t*) {}, static_cast<uint64_t>(left.count()), 0);
+      auto wait = std::min<std::int64_t>(left.count(), 5);
+      uv_timer_start(&timer_, [](uv_timer_t*) {}, static_cast<uint64_t>(wait), 0);
       uv_run(&loop_, UV_RUN_ONCE);
     }
     uv_timer_stop(&timer_);

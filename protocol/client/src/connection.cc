@@ -123,6 +123,7 @@ void Connection::StartAttempt() {
   state_ = State::kConnecting;
   close_info_.reset();
   opened_ = false;
+  certificate_error_.clear();
   rx_.clear();
   rx_in_message_ = false;
   auto alive = alive_;

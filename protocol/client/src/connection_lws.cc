@@ -87,8 +87,11 @@ lws* Connection::OpenSocket() {
 }
 
 int Connection::VerifyServerCertificate(void* x509_store_ctx, bool preverified) {
-  if (pin_.empty()) return 0;  // lws applies the LCCSCF_ rules to `preverified`
   auto* store = static_cast<X509_STORE_CTX*>(x509_store_ctx);
+  if (!preverified) {  // kept for the close reason; lws's own text is "SSL err 1"
+    certificate_error_ = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+  }
+  if (pin_.empty()) return 0;  // lws applies the LCCSCF_ rules to `preverified`
   // The pin names the leaf; what signed it does not matter then.
   if (X509_STORE_CTX_get_error_depth(store) > 0) {
     X509_STORE_CTX_set_error(store, X509_V_OK);
@@ -98,7 +101,6 @@ int Connection::VerifyServerCertificate(void* x509_store_ctx, bool preverified) 
     X509_STORE_CTX_set_error(store, X509_V_OK);
     return 0;
   }
-  (void)preverified;
   close_info_ = CloseInfo{kCloseAbnormal, "server certificate does not match the pinned fingerprint", false};
   X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
   return 1;
@@ -129,6 +131,9 @@ int Connection::OnConnectionError(lws* wsi, std::string_view why) {
   // Still readable here while lws holds the response headers of a refused upgrade.
   if (unsigned status = lws_http_client_http_response(wsi); status != 0) {
     reason += " (HTTP " + std::to_string(status) + ")";
+  }
+  if (!close_info_ && !certificate_error_.empty()) {
+    reason += " (server certificate: " + certificate_error_ + ")";
   }
   FinishAttempt(wsi, {kCloseAbnormal, std::move(reason), false});
   return 0;

@@ -11,6 +11,9 @@
 // exactly one on_close (whether or not it opened), and each attempt that opens first
 // gets on_open. With reconnect enabled the next attempt is scheduled after on_close,
 // unless on_close (or anyone) called Close().
+//
+// Server messages that break PROTOCOL.md close the connection from our side: text
+// (1003), neither a map nor an array or undecodable (1002), over max_message_bytes (1009).
 #pragma once
 
 #include <chrono>
@@ -105,7 +108,8 @@ class Connection {
   static Result<std::unique_ptr<Connection>> Create(ClientContext& context,
                                                     ConnectOptions options,
                                                     ConnectionHandlers handlers);
-  // Drops the socket without a close frame if it is still up; no handler runs.
+  // Drops the socket without a close frame if it is still up; no handler or reply
+  // callback runs. (For a polite end, Close() and wait for on_close first.)
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -184,6 +188,7 @@ class Connection {
   bool stop_reconnecting_ = false;
   std::optional<CloseInfo> close_info_;  // set once the attempt's end is known
   bool opened_ = false;                   // this attempt reached on_open
+  std::string certificate_error_;          // OpenSSL's verdict, for a failed handshake
   int attempts_since_open_ = 0;
   std::unique_ptr<RetryTimer> retry_timer_;
 
