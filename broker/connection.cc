@@ -25,7 +25,10 @@ Connection::~Connection() { broker_.Unregister(this); }
 
 ConnectionRef Connection::ref() const { return ConnectionRef{&broker_, id_}; }
 
-void Connection::OnOpen() { transport_.SetTimer(broker_.config().hello_timeout); }
+void Connection::OnOpen() {
+  Log(LogLevel::kDebug, "connection_open", {{"conn", std::to_string(id_)}, {"peer", peer_address()}});
+  transport_.SetTimer(broker_.config().hello_timeout);
+}
 
 void Connection::OnTimer() {
   if (state_ == State::kAwaitingHello || state_ == State::kAuthenticating) {
@@ -135,8 +138,9 @@ void Connection::Close(CloseReason reason) {
   state_ = State::kClosing;
   pending_.clear();
   transport_.SetTimer(std::chrono::milliseconds(0));
-  Log(LogLevel::kDebug, "close",
-      {{"conn", std::to_string(id_)}, {"reason", std::string(CloseReasonName(reason))}});
+  Log(LogLevel::kInfo, "connection_close",
+      {{"conn", std::to_string(id_)}, {"peer", peer_address()},
+       {"reason", std::string(CloseReasonName(reason))}, {"code", std::to_string(CloseCode(reason))}});
   transport_.Close(reason);
 }
 

@@ -1,6 +1,7 @@
 // tether-broker: reads its configuration, opens the store, and runs the event loop until
 // SIGTERM/SIGINT; then closes every client with 1001, flushes the audit log and exits 0.
 #include <libwebsockets.h>
+#include <sys/stat.h>
 #include <uv.h>
 
 #include <CLI/CLI.hpp>
@@ -107,6 +108,8 @@ class Process {
 
 int Run(const tb::BrokerConfig& config, const std::string& port_file) {
   tb::SetLogLevel(config.log_level);
+  // The database holds password and token hashes: everything we create is owner-only.
+  ::umask(0077);
   std::filesystem::path db(config.db_path);
   if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path());
   auto store = tether::storage::OpenSqliteStore(config.db_path);

@@ -2,6 +2,7 @@
 #include "handlers/login.h"
 
 #include "broker.h"
+#include "core/log.h"
 #include "handlers/handlers.h"
 #include "handlers/wire.h"
 #include "policy/privileges.h"
@@ -18,6 +19,10 @@ void RefuseLogin(ConnectionRef ref, std::uint64_t re, storage::AuditEvent event,
   if (!account_key.empty()) broker.account_failures().RecordFailure(account_key, now);
   ++(close == CloseReason::kRateLimited ? broker.metrics().logins_rate_limited
                                         : broker.metrics().logins_failed);
+  const Value* reason = event.details.Find("reason");
+  Log(LogLevel::kInfo, "login_refused",
+      {{"peer", event.source}, {"chain", std::to_string(event.chain)},
+       {"reason", reason && reason->is_string() ? reason->as_string() : ""}});
   broker.audit().Record(std::move(event), [ref, re, reply, close](protocol::Status) {
     // Refused either way: a failed audit write does not turn a refusal into a success.
     if (Connection* connection = ref.Get()) {
@@ -59,6 +64,9 @@ void CompleteLogin(ConnectionRef ref, std::uint64_t re, const storage::Organizat
   ConfirmAfterAudit(ref, re, std::move(event),
                     [re, fields = std::move(fields), identity = std::move(identity)](Connection& c) mutable {
                       ++c.broker().metrics().logins_ok;
+                      Log(LogLevel::kInfo, "login",
+                          {{"conn", std::to_string(c.id())}, {"user", std::to_string(identity.actor.user_id)},
+                           {"org", std::to_string(identity.actor.org_id)}});
                       c.Reply(re, std::move(fields));
                       c.CompleteAuthentication(std::move(identity));
                     });

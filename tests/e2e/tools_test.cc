@@ -1,6 +1,7 @@
 // End to end: the command-line contract of tetherctl and the tether client.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "broker_process.h"
 
@@ -85,6 +86,19 @@ TEST(TetherClient, WrongPasswordFailsWithTheBrokersAnswer) {
                        "not-the-password\n", &out),
             1);
   EXPECT_NE(out.find("unauthenticated"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace tether::e2e
+
+namespace tether::e2e {
+namespace {
+
+TEST(Tetherctl, DatabaseFileIsReadableByItsOwnerOnly) {
+  BrokerProcess broker;
+  struct stat info {};
+  ASSERT_EQ(::stat(broker.db_path().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0077, 0u) << std::oct << info.st_mode;
 }
 
 }  // namespace

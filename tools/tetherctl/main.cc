@@ -1,5 +1,7 @@
 // tetherctl: administration of a Tether installation. This first version bootstraps
 // organisations and verifies the audit chains of a database file offline.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -81,6 +83,7 @@ int RunAuditVerify(const std::string& db_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ::umask(0077);  // a database it creates holds password hashes: owner-only
   CLI::App app{"tetherctl: administer a Tether installation"};
   app.require_subcommand(1);
 
