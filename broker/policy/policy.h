@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "policy/privileges.h"
+#include "policy/scope.h"
 #include "tether/protocol/status.h"
 
 namespace tether::broker::policy {
@@ -18,6 +20,22 @@ struct Actor {
   std::string role_id;
   PrivilegeSet privileges;
   bool support_user = false;  // the hidden vendor support user (POLICY.md "Support access")
+  Scope scope;                // all groups unless set
+};
+
+// What policy needs to know of the organisation.
+struct OrgFacts {
+  std::string plan;  // "free" | "standard" | "professional" | "enterprise"
+  std::uint32_t seats = 0;
+  std::uint32_t seats_used = 0;  // active users whose role holds remote_support
+};
+
+// What policy needs to know of a user being acted on.
+struct TargetUser {
+  std::int64_t user_id = 0;
+  std::int64_t org_id = 0;
+  std::string role_id;
+  bool hidden = false;
 };
 
 // What is asked. Later issues add their actions here, each with its rule in policy.cc.
@@ -28,9 +46,52 @@ enum class Action {
   kOrgChangePreferences,
   kOrgChangeTwoFactorPolicy,  // the require_2fa preference
   kOrgChangeSessionConfirmation,  // the session_confirmation preference
+  kRoleList,
+  kRoleCreate,
+  kRoleUpdate,
+  kRoleDelete,
+  kUserInvite,
+  kUserList,
+  kUserChangeRole,
+  kUserChangeScope,
+  kUserChangeStatus,
+  kUserRemove,
+  kUserTransferOwnership,  // Super Admin only (checked on the role, not a privilege)
+  kUserPasswordReset,
+  kLicenceGet,
+  kGroupCreate,
+  kGroupList,
+  kGroupDelete,
+  kDeviceMove,
+  kNotificationList,
+  kOwnAccount,  // own password, own TOTP enrolment: any user
 };
 
 // ok, or permission_denied with a message naming what is missing.
 protocol::Status Authorize(const Actor& actor, Action action);
+
+// Custom role contents: never a Super-Admin-only privilege (billing, subscription,
+// rebranding, two_factor_auth), never the limited forms together with the full ones.
+// bad_request naming the privilege.
+protocol::Status ValidateCustomRole(const PrivilegeSet& privileges);
+// No escalation: the actor may grant (assign, or put into a custom role) only what they
+// hold themselves; the super_admin role is never granted (ownership is transferred).
+// permission_denied naming the first privilege the actor lacks.
+protocol::Status AuthorizeGrant(const Actor& actor, std::string_view role_id, const PrivilegeSet& role_privileges);
+// Changing, removing or resetting another user: same organisation (else not_found, so
+// nothing of another organisation is even confirmed to exist), not a hidden support
+// user (not_found), and an Admin or the Super Admin only by the Super Admin. The Super
+// Admin's own role and status never change here (transfer ownership instead).
+protocol::Status AuthorizeUserChange(const Actor& actor, const TargetUser& target);
+// Seats: ok while seats_used + extra <= seats, else licence_exceeded saying how many.
+protocol::Status CheckSeats(const OrgFacts& org, std::uint32_t extra_seats);
+// Plan `free` has no unattended groups: creating one, choosing one in a scope, moving a
+// device are plan_restricted.
+protocol::Status CheckPlanAllowsGroups(const OrgFacts& org);
+// Assigning `scope` (invite or user.update): a scope other than all groups needs
+// group_permissions and a plan with groups.
+protocol::Status AuthorizeScopeAssignment(const Actor& actor, const OrgFacts& org, const Scope& scope);
+// Whether users of a role take a remote-support seat (POLICY.md "Licences").
+inline bool TakesSeat(const PrivilegeSet& role_privileges) { return Has(role_privileges, Privilege::kRemoteSupport); }
 
 }  // namespace tether::broker::policy

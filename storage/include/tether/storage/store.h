@@ -46,6 +46,70 @@ struct User {
   std::string status = "active";  // "active" | "disabled"
   bool hidden = false;            // a support user (POLICY.md "Support access")
   std::int64_t created_at = 0;    // ms since the epoch; "now" when created with 0
+  Value scope;                    // nil: all groups; else {"groups":[ids],"departments":[names]}
+  std::string totp_secret;        // base32; "" when never enrolled
+  bool totp_enabled = false;      // confirmed: every password login needs an otp
+};
+
+// A custom role (the three built-ins live in code, policy/privileges.h).
+struct Role {
+  std::string id;  // generated, e.g. "r_5f3a…"; never one of the built-in ids
+  std::int64_t org_id = 0;
+  std::string name;  // unique per organisation
+  std::string description;
+  std::vector<std::string> privileges;  // wire names
+  std::int64_t created_by = 0;          // user id
+  std::int64_t created_at = 0;
+};
+
+// A group of unattended devices; a department is a name several groups share.
+struct Group {
+  std::int64_t id = 0;
+  std::int64_t org_id = 0;
+  std::string name;        // unique per organisation
+  std::string department;  // "" for none
+  std::int64_t created_by = 0;
+  std::int64_t created_at = 0;
+};
+
+// An unattended device (enrolment arrives with the sessions issue; the access model
+// needs its group for group.delete and device.move).
+struct Device {
+  std::string id;
+  std::int64_t org_id = 0;
+  std::int64_t group_id = 0;  // 0: the organisation's default group
+  std::string name;
+  std::string os;
+  std::string mac;
+  std::string secret_hash;  // hex SHA-256 of the device secret
+  std::int64_t created_at = 0;
+  std::int64_t last_seen = 0;
+};
+
+// A single-use token sent to someone: an invitation, or a password reset.
+struct Invitation {
+  std::string token_hash;  // hex SHA-256 of the token
+  std::int64_t org_id = 0;
+  std::string kind = "invite";  // "invite" | "reset"
+  std::string email;            // invite: the invitee; reset: the user's
+  std::string role_id;          // invite only
+  Value scope;                  // invite only; nil = all groups
+  std::int64_t user_id = 0;     // reset only: whose password
+  std::int64_t created_by = 0;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  std::int64_t used_at = 0;  // 0 while unused
+};
+
+// A notice stored for one user (POLICY.md "notify_technician_changes").
+struct Notification {
+  std::int64_t id = 0;
+  std::int64_t org_id = 0;
+  std::int64_t user_id = 0;  // the recipient
+  std::string kind;          // e.g. "technician_invited"
+  Value body = Value::MakeMap();  // {"text","actor","target"}
+  std::int64_t created_at = 0;
+  bool read = false;
 };
 
 // A login token. Only the SHA-256 of the token is stored; the token itself is shown once.
@@ -104,6 +168,57 @@ class Store {
   // Hidden support users are not counted: they take no seat (POLICY.md "Organisation").
   virtual Result<std::uint32_t> CountActiveUsersWithRoles(std::int64_t org_id,
                                                           const std::vector<std::string>& role_ids) = 0;
+
+  // Users, continued. UpdateUser writes every mutable field (name, role_id,
+  // password_hash, status, scope, totp_secret, totp_enabled) of the user with that id.
+  virtual Status UpdateUser(const User& user) = 0;
+  // Deletes the user and their tokens; not_found when there is none.
+  virtual Status DeleteUser(std::int64_t user_id) = 0;
+  // Users of the organisation, ordered by id; hidden support users only when asked.
+  virtual Result<std::vector<User>> ListUsers(std::int64_t org_id, bool include_hidden) = 0;
+  // Every user (any status) whose role is `role_id`.
+  virtual Result<std::uint32_t> CountUsersWithRole(std::int64_t org_id, std::string_view role_id) = 0;
+  // Revokes every token of the user except `keep_token_hash` ("" keeps none).
+  virtual Status RevokeUserTokens(std::int64_t user_id, std::string_view keep_token_hash) = 0;
+  // Makes `new_owner` super_admin and `old_owner` admin in one transaction.
+  virtual Status TransferOwnership(std::int64_t old_owner, std::int64_t new_owner) = 0;
+
+  // Custom roles. CreateRole: a taken name is conflict. DeleteRole: conflict while any
+  // user holds the role (checked in the same transaction). Lookups are per organisation:
+  // a role of another organisation is not_found.
+  virtual Result<Role> CreateRole(Role role) = 0;
+  virtual Status UpdateRole(const Role& role) = 0;
+  virtual Status DeleteRole(std::int64_t org_id, std::string_view role_id) = 0;
+  virtual Result<Role> GetRole(std::int64_t org_id, std::string_view role_id) = 0;
+  virtual Result<std::vector<Role>> ListRoles(std::int64_t org_id) = 0;  // by name
+
+  // Invitations and password resets. CreateInvitations stores all or none.
+  // AcceptInvitation marks the invitation used and creates `user` in one transaction:
+  // conflict if it was used already (or the email became a user meanwhile).
+  // ConsumeReset marks a reset used and sets the user's password hash, revoking all
+  // their tokens, in one transaction.
+  virtual Status CreateInvitations(const std::vector<Invitation>& invitations) = 0;
+  virtual Result<Invitation> FindInvitation(std::string_view token_hash) = 0;
+  virtual Result<User> AcceptInvitation(std::string_view token_hash, User user, std::int64_t now) = 0;
+  virtual Status ConsumeReset(std::string_view token_hash, const std::string& password_hash,
+                              std::int64_t now) = 0;
+
+  // Groups. DeleteGroup: conflict while devices are in it (same transaction).
+  virtual Result<Group> CreateGroup(Group group) = 0;
+  virtual Result<Group> GetGroup(std::int64_t org_id, std::int64_t group_id) = 0;
+  virtual Result<std::vector<Group>> ListGroups(std::int64_t org_id) = 0;  // by name
+  virtual Status DeleteGroup(std::int64_t org_id, std::int64_t group_id) = 0;
+  virtual Result<std::uint32_t> CountDevicesInGroup(std::int64_t org_id, std::int64_t group_id) = 0;
+
+  // Devices (the access-model part; enrolment extends this later).
+  virtual Result<Device> CreateDevice(Device device) = 0;
+  virtual Result<Device> GetDevice(std::int64_t org_id, std::string_view device_id) = 0;
+  virtual Status MoveDevice(std::int64_t org_id, std::string_view device_id, std::int64_t group_id) = 0;
+
+  // Notifications, newest first.
+  virtual Result<Notification> CreateNotification(Notification notification) = 0;
+  virtual Result<std::vector<Notification>> ListNotifications(std::int64_t user_id, bool unread_only,
+                                                              std::size_t limit) = 0;
 
   // Tokens.
   virtual Status CreateToken(const Token& token) = 0;
