@@ -94,6 +94,12 @@ void Connection::DispatchControl(std::span<const std::uint8_t> bytes) {
     ReplyError(std::nullopt, Status::BadRequest("a request needs an unsigned integer 'id'"));
     return;
   }
+  if (identity_ && identity_->must_enrol_totp && type != "auth.totp.enroll" && type != "auth.totp.confirm" &&
+      type != "auth.logout" && type != "hello") {
+    ReplyError(id, Status(protocol::ErrorCode::kOtpRequired,
+                          "the organisation requires two-factor authentication: enrol with auth.totp.enroll"));
+    return;
+  }
   Request request{*this, std::move(decoded).value(), *id};
   entry->handler(request);
 }
@@ -156,6 +162,12 @@ void Connection::CompleteAuthentication(Identity identity) {
   state_ = State::kAuthenticated;
   transport_.SetTimer(std::chrono::milliseconds(0));
   DrainPending();
+}
+
+void Connection::UpdateIdentity(const storage::User& user, const policy::Actor& actor) {
+  if (!identity_) return;
+  identity_->user = user;
+  identity_->actor = actor;
 }
 
 void Connection::DrainPending() {

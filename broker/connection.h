@@ -39,6 +39,9 @@ struct Identity {
   storage::User user;
   std::string org_slug;
   std::string token_hash;  // the token this connection logged in with or was issued
+  // The organisation requires 2FA and this user has not enrolled yet: only TOTP
+  // enrolment and logout are answered until they have.
+  bool must_enrol_totp = false;
 };
 
 class Connection {
@@ -67,6 +70,10 @@ class Connection {
   // hello failed without closing (bad_request, unsupported_version): back to waiting.
   void AbandonAuthentication();
   void CompleteAuthentication(Identity identity);
+  // A role, scope or status change of this user, effective for their next request.
+  void UpdateIdentity(const storage::User& user, const policy::Actor& actor);
+  // TOTP enrolment confirmed: lift the enrolment-only restriction.
+  void ClearTotpRequirement() { if (identity_) identity_->must_enrol_totp = false; }
 
   // An audit event with this connection's actor, organisation chain and address filled.
   storage::AuditEvent NewAuditEvent(std::string action, std::string outcome) const;

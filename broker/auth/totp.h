@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,8 +19,19 @@ std::string TotpCode(std::string_view base32_secret, std::int64_t unix_ms);
 // True when `code` is the code of the current step or of one step either side (clock
 // skew), compared in constant time.
 bool VerifyTotp(std::string_view base32_secret, std::string_view code, std::int64_t now_ms);
+// The step (unix seconds / 30) whose code `code` is, among the current step and one either
+// side, compared in constant time; nullopt when none matches or the input is malformed.
+// RFC 6238 §5.2: a verifier must not accept the same code twice, so a caller that keeps
+// the last accepted step per user refuses any step not greater than it.
+std::optional<std::int64_t> MatchTotpStep(std::string_view base32_secret, std::string_view code,
+                                          std::int64_t now_ms);
 // otpauth://totp/<issuer>:<account>?secret=...&issuer=<issuer>&algorithm=SHA1&digits=6&period=30
 // with issuer and account percent-encoded.
 std::string TotpUri(std::string_view base32_secret, std::string_view account, std::string_view issuer = "Tether");
+
+// RFC 4648 base32 (A–Z, 2–7) without padding. Decoding ignores case and refuses
+// anything else: padding, spaces, an impossible length, non-zero trailing bits.
+std::string Base32Encode(std::string_view bytes);
+std::optional<std::string> Base32Decode(std::string_view text);
 
 }  // namespace tether::broker::auth

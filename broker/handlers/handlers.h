@@ -35,6 +35,30 @@ void HandleLogout(Request& request);
 void HandleOrgGet(Request& request);
 void HandleOrgUpdate(Request& request);
 void HandleTestClockAdvance(Request& request);
+void HandleRoleList(Request& request);
+void HandleRoleCreate(Request& request);
+void HandleRoleUpdate(Request& request);
+void HandleRoleDelete(Request& request);
+void HandleUserInvite(Request& request);
+void HandleUserList(Request& request);
+void HandleUserUpdate(Request& request);
+void HandleUserRemove(Request& request);
+void HandleUserTransferOwnership(Request& request);
+void HandleUserPasswordReset(Request& request);
+void HandleLicenceGet(Request& request);
+void HandleGroupList(Request& request);
+void HandleGroupCreate(Request& request);
+void HandleGroupDelete(Request& request);
+void HandleDeviceMove(Request& request);
+void HandleNotificationList(Request& request);
+void HandlePasswordChange(Request& request);
+void HandleTotpEnroll(Request& request);
+void HandleTotpConfirm(Request& request);
+void HandleTotpDisable(Request& request);
+
+// hello's other kinds (hello.cc dispatches to them).
+void HelloWithInvitation(Request& request, const protocol::Value& auth);
+void HelloWithReset(Request& request, const protocol::Value& auth);
 
 // Records `event`; once it is durable runs `confirm` on the connection if it is still
 // there. If the audit write fails, answers `internal` to request `re` instead: an

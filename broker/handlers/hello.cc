@@ -8,6 +8,7 @@
 
 #include "auth/password.h"
 #include "auth/secrets.h"
+#include "auth/totp.h"
 #include "broker.h"
 #include "core/loop_poster.h"
 #include "handlers/handlers.h"
@@ -29,6 +30,7 @@ std::string Lowercase(std::string text) {
 struct PasswordLookup {
   std::optional<storage::Organization> org;
   std::optional<storage::User> user;
+  std::optional<LoginSubject> subject;  // when the user exists: privileges resolved
   Status error;  // a storage failure other than "not found"
 };
 
@@ -43,6 +45,12 @@ PasswordLookup LookUpAccount(storage::Store& store, const std::string& slug, con
   auto user = store.FindUserByEmail(org->id, email);
   if (user.ok()) {
     out.user = *user;
+    auto subject = SubjectFor(store, *org, *user);
+    if (subject.ok()) {
+      out.subject = *subject;
+    } else {
+      out.error = subject.status();
+    }
   } else if (user.status().code() != protocol::ErrorCode::kNotFound) {
     out.error = user.status();
   }
@@ -60,34 +68,9 @@ storage::AuditEvent FailedLoginEvent(Connection& connection, const PasswordLooku
   return event;
 }
 
-void IssueToken(ConnectionRef ref, std::uint64_t re, storage::Organization org, storage::User user) {
-  Broker& broker = *ref.broker;
-  auto token = auth::RandomHex();
-  if (!token.ok()) {
-    if (Connection* c = ref.Get()) c->ReplyError(re, token.status());
-    return;
-  }
-  storage::Token record;
-  record.token_hash = auth::Sha256Hex(*token);
-  record.user_id = user.id;
-  record.org_id = org.id;
-  record.created_at = broker.clock().NowMs();
-  record.expires_at = record.created_at + broker.config().token_ttl.count();
-  Value fields = Value::MapOf({{"token", *token}, {"expires_at", static_cast<std::uint64_t>(record.expires_at)}});
-  broker.OnStorage<Status>(
-      [record](storage::Store& store) { return store.CreateToken(record); },
-      [ref, re, org = std::move(org), user = std::move(user), hash = record.token_hash,
-       fields = std::move(fields)](Status stored) mutable {
-        if (!stored.ok()) {
-          if (Connection* c = ref.Get()) c->ReplyError(re, Status::Internal("could not store the token"));
-          return;
-        }
-        CompleteLogin(ref, re, org, user, std::move(hash), "password", std::move(fields));
-      });
-}
-
 void FinishPasswordCheck(ConnectionRef ref, std::uint64_t re, const PasswordLookup& found,
-                         const std::string& slug, const std::string& email, bool password_ok) {
+                         const std::string& slug, const std::string& email, const std::optional<std::string>& otp,
+                         bool password_ok) {
   Connection* connection = ref.Get();
   if (connection == nullptr) return;
   std::string account_key = slug + "\n" + email;
@@ -101,7 +84,16 @@ void FinishPasswordCheck(ConnectionRef ref, std::uint64_t re, const PasswordLook
                 Status::Unauthenticated(kInvalidCredentials), CloseReason::kUnauthenticated, account_key);
     return;
   }
-  IssueToken(ref, re, *found.org, *found.user);
+  // The password was right: only now may the answer say a second factor is missing.
+  if (found.user->totp_enabled &&
+      !(otp && auth::VerifyTotp(found.user->totp_secret, *otp, ref.broker->clock().NowMs()))) {
+    RefuseLogin(ref, re,
+                FailedLoginEvent(*connection, &found, slug, email, otp ? "bad_otp" : "otp_missing", kOutcomeFailed),
+                Status(protocol::ErrorCode::kOtpRequired, "a valid 6-digit code from your authenticator is required"),
+                CloseReason::kUnauthenticated, account_key);
+    return;
+  }
+  IssueToken(ref, re, *found.subject, "password");
 }
 
 void HelloWithPassword(Request& request, const Value& auth) {
@@ -143,7 +135,7 @@ void HelloWithPassword(Request& request, const Value& auth) {
   ConnectionRef ref = connection.ref();
   broker.OnStorage<PasswordLookup>(
       [slug = *slug, account](storage::Store& store) { return LookUpAccount(store, slug, account); },
-      [ref, re = request.id, slug = *slug, account, password = *password](PasswordLookup found) {
+      [ref, re = request.id, slug = *slug, account, password = *password, otp = *otp](PasswordLookup found) {
         if (ref.Get() == nullptr) return;
         if (!found.error.ok()) {
           ref.Get()->ReplyError(re, Status::Internal("the account store failed"));
@@ -156,8 +148,8 @@ void HelloWithPassword(Request& request, const Value& auth) {
         auto matched = std::make_shared<bool>(false);
         RunOnThreadPool(
             ref.broker->loop(), [hash, matched, password] { *matched = auth::VerifyPassword(password, *hash); },
-            [ref, re, found, slug, account, matched] {
-              FinishPasswordCheck(ref, re, found, slug, account, *matched && found.user.has_value());
+            [ref, re, found, slug, account, otp, matched] {
+              FinishPasswordCheck(ref, re, found, slug, account, otp, *matched && found.user.has_value());
             });
       });
 }
@@ -167,6 +159,7 @@ struct TokenLookup {
   std::optional<storage::Token> token;
   std::optional<storage::User> user;
   std::optional<storage::Organization> org;
+  std::optional<LoginSubject> subject;
 };
 
 TokenLookup LookUpToken(storage::Store& store, const std::string& token_hash) {
@@ -178,6 +171,10 @@ TokenLookup LookUpToken(storage::Store& store, const std::string& token_hash) {
   auto org = store.GetOrganization(token->org_id);
   if (user.ok()) out.user = *user;
   if (org.ok()) out.org = *org;
+  if (user.ok() && org.ok()) {
+    auto subject = SubjectFor(store, *org, *user);
+    if (subject.ok()) out.subject = *subject;
+  }
   return out;
 }
 
@@ -185,7 +182,7 @@ void FinishTokenCheck(ConnectionRef ref, std::uint64_t re, const TokenLookup& fo
   Connection* connection = ref.Get();
   if (connection == nullptr) return;
   std::int64_t now = ref.broker->clock().NowMs();
-  bool known = found.token && found.user && found.org && !found.token->revoked;
+  bool known = found.token && found.subject && !found.token->revoked;
   bool expired = known && found.token->expires_at <= now;
   bool disabled = known && found.user->status != "active";
   if (!known || expired || disabled) {
@@ -198,7 +195,7 @@ void FinishTokenCheck(ConnectionRef ref, std::uint64_t re, const TokenLookup& fo
     RefuseLogin(ref, re, std::move(event), reply, CloseReason::kUnauthenticated, "");
     return;
   }
-  CompleteLogin(ref, re, *found.org, *found.user, std::move(hash), "token", Value::MakeMap());
+  CompleteLogin(ref, re, *found.subject, std::move(hash), "token", Value::MakeMap());
 }
 
 void HelloWithToken(Request& request, const Value& auth) {
@@ -252,6 +249,8 @@ void HandleHello(Request& request) {
   }
   if (*kind == "password") return HelloWithPassword(request, **auth);
   if (*kind == "token") return HelloWithToken(request, **auth);
+  if (*kind == "invite") return HelloWithInvitation(request, **auth);
+  if (*kind == "reset") return HelloWithReset(request, **auth);
   connection.ReplyError(request.id, Status::BadRequest("auth kind '" + *kind + "' is not supported"));
 }
 

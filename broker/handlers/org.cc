@@ -3,6 +3,7 @@
 
 #include "broker.h"
 #include "handlers/handlers.h"
+#include "handlers/lookups.h"
 #include "handlers/wire.h"
 #include "policy/preferences.h"
 #include "policy/privileges.h"
@@ -13,13 +14,6 @@ namespace {
 using protocol::Status;
 using protocol::Value;
 
-// Roles whose users take a remote-support seat. Custom roles join this list with the
-// access-model issue; the three built-ins all hold remote_support.
-std::vector<std::string> SeatRoles() {
-  return {std::string(policy::kSuperAdminRole), std::string(policy::kAdminRole),
-          std::string(policy::kTechnicianRole)};
-}
-
 struct OrgView {
   protocol::Result<storage::Organization> org = Status::Internal("not loaded");
   std::uint32_t seats_used = 0;
@@ -29,12 +23,12 @@ OrgView LoadOrg(storage::Store& store, std::int64_t org_id) {
   OrgView view;
   view.org = store.GetOrganization(org_id);
   if (!view.org.ok()) return view;
-  auto used = store.CountActiveUsersWithRoles(org_id, SeatRoles());
-  if (!used.ok()) {
-    view.org = used.status();
+  auto facts = LoadOrgFacts(store, org_id);
+  if (!facts.ok()) {
+    view.org = facts.status();
     return view;
   }
-  view.seats_used = *used;
+  view.seats_used = facts->seats_used;
   return view;
 }
 

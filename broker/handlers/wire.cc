@@ -2,6 +2,7 @@
 #include "handlers/wire.h"
 
 #include "policy/preferences.h"
+#include "policy/privileges.h"
 
 namespace tether::broker {
 
@@ -13,6 +14,68 @@ Value UserToWire(const storage::User& user) {
                        {"name", user.name},
                        {"role", user.role_id},
                        {"hidden", user.hidden}});
+}
+
+Value ListedUserToWire(const storage::User& user) {
+  Value out = UserToWire(user);
+  out.Set("status", user.status);
+  out.Set("scope", user.scope);
+  return out;
+}
+
+namespace {
+
+Value NameList(const std::vector<std::string>& names) {
+  Value list = Value::MakeArray();
+  for (const std::string& name : names) list.Push(name);
+  return list;
+}
+
+std::string Text(const Value& map, const char* key) {
+  const Value* v = map.Find(key);
+  return v && v->is_string() ? v->as_string() : std::string();
+}
+
+}  // namespace
+
+Value RoleToWire(const storage::Role& role) {
+  return Value::MapOf({{"id", role.id}, {"name", role.name}, {"description", role.description},
+                       {"privileges", NameList(role.privileges)}, {"builtin", false}});
+}
+
+Value BuiltinRolesToWire() {
+  struct Builtin {
+    std::string_view id, name, description;
+  };
+  static constexpr Builtin kBuiltins[] = {
+      {policy::kSuperAdminRole, "Super Admin", "Owns the organisation: every privilege"},
+      {policy::kAdminRole, "Admin", "Manages technicians, groups and settings"},
+      {policy::kTechnicianRole, "Technician", "Runs remote-support sessions"},
+  };
+  Value list = Value::MakeArray();
+  for (const Builtin& b : kBuiltins) {
+    list.Push(Value::MapOf({{"id", b.id}, {"name", b.name}, {"description", b.description},
+                            {"privileges", NameList(policy::PrivilegeNames(*policy::BuiltinRolePrivileges(b.id)))},
+                            {"builtin", true}}));
+  }
+  return list;
+}
+
+Value GroupToWire(const storage::Group& group, std::uint32_t devices) {
+  return Value::MapOf({{"id", std::to_string(group.id)},
+                       {"name", group.name},
+                       {"department", group.department.empty() ? Value() : Value(group.department)},
+                       {"devices", devices}});
+}
+
+Value NotificationToWire(const storage::Notification& n) {
+  return Value::MapOf({{"id", std::to_string(n.id)},
+                       {"kind", n.kind},
+                       {"text", Text(n.body, "text")},
+                       {"actor", Text(n.body, "actor")},
+                       {"target", Text(n.body, "target")},
+                       {"time", static_cast<std::uint64_t>(n.created_at)},
+                       {"read", n.read}});
 }
 
 Value OrgToWire(const storage::Organization& org, std::uint32_t seats_used) {

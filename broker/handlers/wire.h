@@ -9,6 +9,16 @@ namespace tether::broker {
 
 // user = {"id","email","name","role","hidden"}
 protocol::Value UserToWire(const storage::User& user);
+// user.list entries: user plus "status" and "scope"
+protocol::Value ListedUserToWire(const storage::User& user);
+// role = {"id","name","description","privileges","builtin"}
+protocol::Value RoleToWire(const storage::Role& role);
+// The three built-in roles, in the order Super Admin, Admin, Technician.
+protocol::Value BuiltinRolesToWire();
+// group = {"id","name","department"(str or nil),"devices"}
+protocol::Value GroupToWire(const storage::Group& group, std::uint32_t devices);
+// notification = {"id","kind","text","actor","target","time","read"}
+protocol::Value NotificationToWire(const storage::Notification& notification);
 // org = {"slug","name","plan","seats","seats_used","preferences"} (preferences with defaults)
 protocol::Value OrgToWire(const storage::Organization& org, std::uint32_t seats_used);
 

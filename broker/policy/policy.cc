@@ -1,8 +1,11 @@
-// The rules of POLICY.md as a table: each action names the privilege it needs and
-// whether a support user is barred from it whatever its privileges.
+// The rules of POLICY.md. Authorize is a table: each action names the privilege it needs
+// and whether a support user is barred from it whatever its privileges. The checks that
+// look at more than the actor (what is granted, whom it is done to, seats, plan, scope)
+// follow it, one function each.
 #include "policy/policy.h"
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace tether::broker::policy {
@@ -13,6 +16,7 @@ struct Rule {
   std::optional<Privilege> needs;  // nullopt: any user of the organisation
   bool barred_for_support_user;    // POLICY.md "Support access" restriction list
   std::string_view what;           // for the refusal message
+  bool super_admin_only = false;   // decided on the role, not on a privilege
 };
 
 constexpr Rule kRules[] = {
@@ -24,7 +28,61 @@ constexpr Rule kRules[] = {
      "change the two-factor policy"},
     {Action::kOrgChangeSessionConfirmation, Privilege::kSessionConfirmation, false,
      "decide whether sessions need the end user's consent"},
+    // Roles (docs/access-model-wire.md). The support user may not change roles or
+    // privileges (POLICY.md "Support access").
+    {Action::kRoleList, std::nullopt, false, "list roles"},
+    {Action::kRoleCreate, Privilege::kAssignRoles, true, "create roles"},
+    {Action::kRoleUpdate, Privilege::kAssignRoles, true, "change roles"},
+    {Action::kRoleDelete, Privilege::kAssignRoles, true, "delete roles"},
+    // Users. The support user may list them but neither invite nor change other users.
+    {Action::kUserInvite, Privilege::kManageTechnicians, true, "invite users"},
+    {Action::kUserList, Privilege::kManageTechnicians, false, "list users"},
+    {Action::kUserChangeRole, Privilege::kAssignRoles, true, "change a user's role"},
+    {Action::kUserChangeScope, Privilege::kGroupPermissions, true, "change a user's scope"},
+    {Action::kUserChangeStatus, Privilege::kManageTechnicians, true, "change a user's status"},
+    {Action::kUserRemove, Privilege::kManageTechnicians, true, "remove users"},
+    {Action::kUserTransferOwnership, std::nullopt, true, "transfer ownership",
+     /*super_admin_only=*/true},
+    {Action::kUserPasswordReset, Privilege::kManageTechnicians, true, "reset a user's password"},
+    {Action::kLicenceGet, std::nullopt, false, "read the licences"},
+    // Groups and devices. Moving a device is not creating a deployment key: the support
+    // user may do it.
+    {Action::kGroupCreate, Privilege::kGroupPermissions, false, "create groups"},
+    {Action::kGroupList, std::nullopt, false, "list groups"},
+    {Action::kGroupDelete, Privilege::kGroupPermissions, false, "delete groups"},
+    {Action::kDeviceMove, Privilege::kDeployment, false, "move devices"},
+    // The user's own things.
+    {Action::kNotificationList, std::nullopt, false, "list notifications"},
+    {Action::kOwnAccount, std::nullopt, false, "change their own account"},
 };
+
+// POLICY.md "Privileges": custom roles hold any subset except these.
+constexpr Privilege kSuperAdminOnly[] = {Privilege::kBilling, Privilege::kSubscription,
+                                         Privilege::kRebranding, Privilege::kTwoFactorAuth};
+
+// The limited forms and the full privilege each one narrows.
+struct LimitedForm {
+  Privilege limited;
+  Privilege full;
+};
+constexpr LimitedForm kLimitedForms[] = {{Privilege::kReportsOwn, Privilege::kReports},
+                                         {Privilege::kPreferencesOwn, Privilege::kPreferences}};
+
+std::string Quoted(Privilege p) { return "'" + std::string(WireName(p)) + "'"; }
+
+// Whether the actor may hand `p` on: they hold it, or hold the full privilege of which
+// it is the limited form (whoever sees every report may let someone see their own).
+bool MayHandOn(const PrivilegeSet& held, Privilege p) {
+  if (Has(held, p)) return true;
+  for (const LimitedForm& form : kLimitedForms) {
+    if (form.limited == p && Has(held, form.full)) return true;
+  }
+  return false;
+}
+
+bool IsAdminOrSuperAdmin(std::string_view role_id) {
+  return role_id == kSuperAdminRole || role_id == kAdminRole;
+}
 
 const Rule* FindRule(Action action) {
   for (const Rule& rule : kRules) {
@@ -41,12 +99,121 @@ protocol::Status Authorize(const Actor& actor, Action action) {
   if (actor.support_user && rule->barred_for_support_user) {
     return protocol::Status::PermissionDenied("a support user may not " + std::string(rule->what));
   }
+  if (rule->super_admin_only && actor.role_id != kSuperAdminRole) {
+    return protocol::Status::PermissionDenied("only the Super Admin may " + std::string(rule->what));
+  }
   if (rule->needs && !Has(actor.privileges, *rule->needs)) {
     return protocol::Status::PermissionDenied("you need the privilege '" +
                                               std::string(WireName(*rule->needs)) + "' to " +
                                               std::string(rule->what));
   }
   return protocol::Status::Ok();
+}
+
+protocol::Status ValidateCustomRole(const PrivilegeSet& privileges) {
+  for (Privilege p : kSuperAdminOnly) {
+    if (Has(privileges, p)) {
+      return protocol::Status::BadRequest("custom roles cannot hold " + Quoted(p) +
+                                          ": it belongs to the Super Admin alone");
+    }
+  }
+  // Both forms at once would leave it unclear which one the role means; the limited form
+  // exists only for roles that lack the full one (the Technician column of POLICY.md).
+  for (const LimitedForm& form : kLimitedForms) {
+    if (Has(privileges, form.limited) && Has(privileges, form.full)) {
+      return protocol::Status::BadRequest("a role cannot hold both " + Quoted(form.full) + " and " +
+                                          Quoted(form.limited) + ": choose one");
+    }
+  }
+  return protocol::Status::Ok();
+}
+
+protocol::Status CheckRoleEditable(std::string_view role_id) {
+  if (BuiltinRolePrivileges(role_id).has_value()) {
+    return protocol::Status::PermissionDenied("the built-in role '" + std::string(role_id) +
+                                              "' cannot be changed or deleted");
+  }
+  return protocol::Status::Ok();
+}
+
+protocol::Status AuthorizeGrant(const Actor& actor, std::string_view role_id,
+                                const PrivilegeSet& role_privileges) {
+  if (actor.support_user) {
+    return protocol::Status::PermissionDenied("a support user may not grant roles or privileges");
+  }
+  if (role_id == kSuperAdminRole) {
+    return protocol::Status::PermissionDenied(
+        "the role 'super_admin' cannot be granted: ownership is transferred, not granted");
+  }
+  for (std::size_t i = 0; i < role_privileges.size(); ++i) {
+    auto p = static_cast<Privilege>(i);
+    if (Has(role_privileges, p) && !MayHandOn(actor.privileges, p)) {
+      return protocol::Status::PermissionDenied("you cannot grant " + Quoted(p) +
+                                                ": you do not hold it yourself");
+    }
+  }
+  return protocol::Status::Ok();
+}
+
+protocol::Status AuthorizeUserChange(const Actor& actor, const TargetUser& target) {
+  // Existence first, and the same answer for both: nothing of another organisation, and
+  // no hidden support user, is even confirmed to exist.
+  if (target.org_id != actor.org_id || target.hidden) {
+    return protocol::Status::NotFound("user " + std::to_string(target.user_id) + " not found");
+  }
+  if (actor.support_user) {
+    return protocol::Status::PermissionDenied("a support user may not change other users");
+  }
+  if (IsAdminOrSuperAdmin(target.role_id) && actor.role_id != kSuperAdminRole) {
+    return protocol::Status::PermissionDenied(
+        "only the Super Admin may change an Admin or the Super Admin");
+  }
+  return protocol::Status::Ok();
+}
+
+protocol::Status CheckSuperAdminKept(const TargetUser& target, Action action) {
+  if (target.role_id != kSuperAdminRole) return protocol::Status::Ok();
+  switch (action) {
+    case Action::kUserChangeRole:
+    case Action::kUserChangeStatus:
+      return protocol::Status::Conflict(
+          "the Super Admin's role and status do not change: transfer ownership instead");
+    case Action::kUserRemove:
+      return protocol::Status::Conflict(
+          "the Super Admin cannot be removed: transfer ownership first");
+    default:
+      return protocol::Status::Ok();
+  }
+}
+
+protocol::Status CheckSeats(const OrgFacts& org, std::uint32_t extra_seats) {
+  // Needing no new seat is never refused, even in an organisation already over its seats:
+  // it must stay able to reduce.
+  if (extra_seats == 0) return protocol::Status::Ok();
+  std::uint64_t needed = std::uint64_t{org.seats_used} + extra_seats;
+  if (needed <= org.seats) return protocol::Status::Ok();
+  return protocol::Status(protocol::ErrorCode::kLicenceExceeded,
+                          std::to_string(org.seats_used) + " of " + std::to_string(org.seats) +
+                              " seats are in use; this needs " + std::to_string(extra_seats) +
+                              " more");
+}
+
+protocol::Status CheckPlanAllowsGroups(const OrgFacts& org) {
+  if (org.plan == "free") {
+    return protocol::Status(protocol::ErrorCode::kPlanRestricted,
+                            "plan 'free' has no unattended groups");
+  }
+  return protocol::Status::Ok();
+}
+
+protocol::Status AuthorizeScopeAssignment(const Actor& actor, const OrgFacts& org,
+                                          const Scope& scope) {
+  if (scope.all_groups) return protocol::Status::Ok();
+  if (!Has(actor.privileges, Privilege::kGroupPermissions)) {
+    return protocol::Status::PermissionDenied(
+        "you need the privilege 'group_permissions' to choose groups for a user");
+  }
+  return CheckPlanAllowsGroups(org);
 }
 
 }  // namespace tether::broker::policy

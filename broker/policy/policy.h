@@ -74,6 +74,9 @@ protocol::Status Authorize(const Actor& actor, Action action);
 // rebranding, two_factor_auth), never the limited forms together with the full ones.
 // bad_request naming the privilege.
 protocol::Status ValidateCustomRole(const PrivilegeSet& privileges);
+// The three built-in roles cannot be edited or deleted (POLICY.md "Privileges"):
+// permission_denied for super_admin, admin, technician; ok for any other id.
+protocol::Status CheckRoleEditable(std::string_view role_id);
 // No escalation: the actor may grant (assign, or put into a custom role) only what they
 // hold themselves; the super_admin role is never granted (ownership is transferred).
 // permission_denied naming the first privilege the actor lacks.
@@ -83,6 +86,10 @@ protocol::Status AuthorizeGrant(const Actor& actor, std::string_view role_id, co
 // user (not_found), and an Admin or the Super Admin only by the Super Admin. The Super
 // Admin's own role and status never change here (transfer ownership instead).
 protocol::Status AuthorizeUserChange(const Actor& actor, const TargetUser& target);
+// The Super Admin stays (there is exactly one; ownership is transferred instead): for a
+// target whose role is super_admin, kUserChangeRole and kUserChangeStatus are conflict,
+// and so is kUserRemove; every other action, and every other target, is ok.
+protocol::Status CheckSuperAdminKept(const TargetUser& target, Action action);
 // Seats: ok while seats_used + extra <= seats, else licence_exceeded saying how many.
 protocol::Status CheckSeats(const OrgFacts& org, std::uint32_t extra_seats);
 // Plan `free` has no unattended groups: creating one, choosing one in a scope, moving a

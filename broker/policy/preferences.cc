@@ -38,11 +38,6 @@ Status ValidatePreference(std::string_view name, const Value& value, Action* act
       return Status::BadRequest("preference '" + std::string(name) + "' must be " +
                                 (p.type == Type::kBool ? "a bool" : "an unsigned integer"));
     }
-    // Until users can enrol a TOTP authenticator, turning this on would either lock every
-    // user out or (if logins ignored it) promise a protection that is not there.
-    if (name == "require_2fa" && value.as_bool()) {
-      return Status::BadRequest("require_2fa cannot be turned on: TOTP enrolment is not available yet");
-    }
     *action = p.action;
     return Status::Ok();
   }

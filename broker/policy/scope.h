@@ -26,9 +26,8 @@ protocol::Value ScopeToWire(const Scope& scope);
 // Whether the scope reaches a group (by id, or through its department; "" = none).
 bool ScopeCovers(const Scope& scope, std::int64_t group_id, const std::string& department);
 // Whether two users' scopes share a group (attended sessions, POLICY.md): true when
-// either is all groups; otherwise a common group id or department. Departments are
-// compared as names, so {"departments":["Sales"]} meets any group of Sales only when
-// the caller also passes the groups' departments (see ScopeCovers for one group).
+// either is all groups and the other reaches some group, or when they name a common
+// group id or department. An empty chosen list overlaps nothing.
 bool ScopesOverlap(const Scope& a, const Scope& b);
 
 }  // namespace tether::broker::policy

@@ -69,9 +69,84 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_by_time ON audit_events(chain, time);
 )sql";
 
+// Version 2: the access model (POLICY.md "Organisation", "Groups and scope",
+// "Invitations"). Columns added to users get defaults, so rows of version 1 read as
+// "all groups, no TOTP".
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE users ADD COLUMN scope BLOB;  -- NULL: all groups; else msgpack of the scope
+ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN totp_enabled INTEGER NOT NULL DEFAULT 0;
+-- user.list, seat counts and role.delete all look users up by organisation (and role).
+CREATE INDEX users_by_org_role ON users(org_id, role_id);
+
+CREATE TABLE roles (
+  id          TEXT    PRIMARY KEY,  -- "r_" + 16 hex; the built-in ids live in code
+  org_id      INTEGER NOT NULL REFERENCES organizations(id),
+  name        TEXT    NOT NULL,
+  description TEXT    NOT NULL,
+  privileges  TEXT    NOT NULL,  -- comma-separated wire names
+  created_by  INTEGER NOT NULL,  -- a user id; no foreign key: the creator may be removed
+  created_at  INTEGER NOT NULL,
+  UNIQUE (org_id, name)
+);
+
+-- AUTOINCREMENT: a group id is never reused. Users' scopes name groups by id, so a new
+-- group taking a deleted group's id would silently enter those scopes.
+CREATE TABLE groups (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  org_id      INTEGER NOT NULL REFERENCES organizations(id),
+  name        TEXT    NOT NULL,
+  department  TEXT    NOT NULL DEFAULT '',
+  created_by  INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  UNIQUE (org_id, name)
+);
+
+CREATE TABLE devices (
+  id          TEXT    PRIMARY KEY,
+  org_id      INTEGER NOT NULL REFERENCES organizations(id),
+  group_id    INTEGER REFERENCES groups(id),  -- NULL: the organisation's default group
+  name        TEXT    NOT NULL,
+  os          TEXT    NOT NULL,
+  mac         TEXT    NOT NULL,
+  secret_hash TEXT    NOT NULL,  -- hex SHA-256 of the device secret
+  created_at  INTEGER NOT NULL,
+  last_seen   INTEGER NOT NULL
+);
+-- Group counts and deletes (and the foreign key check when a group is deleted).
+CREATE INDEX devices_by_group ON devices(group_id, org_id);
+
+CREATE TABLE invitations (
+  token_hash TEXT    PRIMARY KEY,  -- hex SHA-256 of the token; the token is never stored
+  org_id     INTEGER NOT NULL REFERENCES organizations(id),
+  kind       TEXT    NOT NULL,     -- "invite" | "reset"
+  email      TEXT    NOT NULL,     -- lower-case
+  role_id    TEXT    NOT NULL,     -- invite only
+  scope      BLOB,                 -- invite only; NULL: all groups
+  user_id    INTEGER NOT NULL,     -- reset only; no foreign key: DeleteUser removes resets
+  created_by INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER NOT NULL DEFAULT 0  -- 0 while unused
+);
+
+CREATE TABLE notifications (
+  id         INTEGER PRIMARY KEY,
+  org_id     INTEGER NOT NULL REFERENCES organizations(id),
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind       TEXT    NOT NULL,
+  body       BLOB    NOT NULL,  -- msgpack map
+  created_at INTEGER NOT NULL,
+  read       INTEGER NOT NULL DEFAULT 0
+);
+-- notification.list: one user's, newest first.
+CREATE INDEX notifications_by_user ON notifications(user_id, created_at);
+)sql";
+
 // Append only. Version N is kMigrations[N - 1].
 constexpr const char* kMigrations[] = {
     kSchemaV1,
+    kSchemaV2,
 };
 
 Result<int> ReadUserVersion(sqlite3* db) {
@@ -83,20 +158,20 @@ Result<int> ReadUserVersion(sqlite3* db) {
   return static_cast<int>(statement->Int(0));
 }
 
-Status ApplyPendingSteps(sqlite3* db) {
+Status ApplyPendingSteps(sqlite3* db, int target) {
   Transaction transaction(db);
   if (Status s = transaction.Begin(); !s.ok()) return s;
   // Read again under the write lock: another process may have migrated meanwhile.
   Result<int> version = ReadUserVersion(db);
   if (!version.ok()) return version.status();
-  if (*version == CurrentSchemaVersion()) return Status::Ok();
-  for (int next = *version + 1; next <= CurrentSchemaVersion(); ++next) {
+  if (*version >= target) return Status::Ok();
+  for (int next = *version + 1; next <= target; ++next) {
     if (Status s = Exec(db, kMigrations[next - 1]); !s.ok()) {
       return Status::Internal("schema migration " + std::to_string(next) + ": " + s.message());
     }
   }
   // PRAGMA takes no bound parameters; the value is our own integer.
-  const std::string set_version = "PRAGMA user_version = " + std::to_string(CurrentSchemaVersion());
+  const std::string set_version = "PRAGMA user_version = " + std::to_string(target);
   if (Status s = Exec(db, set_version); !s.ok()) return s;
   return transaction.Commit();
 }
@@ -105,7 +180,12 @@ Status ApplyPendingSteps(sqlite3* db) {
 
 int CurrentSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
 
-Status Migrate(sqlite3* db) {
+Status Migrate(sqlite3* db) { return MigrateTo(db, CurrentSchemaVersion()); }
+
+Status MigrateTo(sqlite3* db, int target) {
+  if (target < 1 || target > CurrentSchemaVersion()) {
+    return Status::Internal("no schema version " + std::to_string(target));
+  }
   Result<int> version = ReadUserVersion(db);
   if (!version.ok()) return version.status();
   if (*version > CurrentSchemaVersion() || *version < 0) {
@@ -113,8 +193,8 @@ Status Migrate(sqlite3* db) {
                             " is not one this build knows (it knows up to " +
                             std::to_string(CurrentSchemaVersion()) + ")");
   }
-  if (*version == CurrentSchemaVersion()) return Status::Ok();
-  return ApplyPendingSteps(db);
+  if (*version >= target) return Status::Ok();
+  return ApplyPendingSteps(db, target);
 }
 
 }  // namespace tether::storage::sqlite

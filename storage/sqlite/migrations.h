@@ -15,4 +15,9 @@ int CurrentSchemaVersion();
 // file as it was. A file from a newer build is refused rather than guessed at.
 protocol::Status Migrate(sqlite3* db);
 
+// Brings the database to `version` (1..CurrentSchemaVersion()) and no further; a file
+// already there or beyond is left alone. Migrate is MigrateTo(CurrentSchemaVersion());
+// tests use this to build a file as an older build left it.
+protocol::Status MigrateTo(sqlite3* db, int version);
+
 }  // namespace tether::storage::sqlite

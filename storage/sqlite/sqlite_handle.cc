@@ -61,6 +61,11 @@ Statement& Statement::Bind(int index, std::span<const std::uint8_t> blob) {
   return *this;
 }
 
+Statement& Statement::BindNull(int index) {
+  NoteBind(sqlite3_bind_null(stmt_.get(), index));
+  return *this;
+}
+
 Result<bool> Statement::Step() {
   if (error_code_ != SQLITE_OK && !bind_error_.empty()) {
     return Status::Internal("sqlite: bind: " + bind_error_);
@@ -88,6 +93,8 @@ void Statement::Reset() {
 }
 
 std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+
+bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
 
 std::string Statement::Text(int column) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), column));

@@ -56,6 +56,7 @@ class Statement {
   Statement& BindBool(int index, bool value);
   Statement& Bind(int index, std::string_view text);
   Statement& Bind(int index, std::span<const std::uint8_t> blob);
+  Statement& BindNull(int index);
 
   // Advances one row: true when a row is ready, false when the statement is done.
   Result<bool> Step();
@@ -69,6 +70,8 @@ class Statement {
   // Columns of the current row, 0-based. NULL reads as 0, "" or no bytes.
   std::int64_t Int(int column) const;
   bool Bool(int column) const { return Int(column) != 0; }
+  // True when the column of the current row is SQL NULL (which Int/Text/Blob hide).
+  bool IsNull(int column) const;
   std::string Text(int column) const;
   std::vector<std::uint8_t> Blob(int column) const;
 

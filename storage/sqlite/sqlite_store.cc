@@ -1,5 +1,5 @@
-// The SQLite store: opening a file (pragmas and migrations), organisations, users and
-// login tokens. The audit chains are in sqlite_audit.cc.
+// The SQLite store: opening a file (pragmas and migrations), organisations, login tokens
+// and the helpers the other sqlite_*.cc files share (blobs, scopes, time, emails).
 #include "sqlite_store.h"
 
 #include <chrono>
@@ -14,21 +14,6 @@ namespace {
 
 // Another process (tetherctl next to a running broker) may hold the write lock briefly.
 constexpr int kBusyTimeoutMs = 5000;
-
-std::int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Emails compare case-insensitively by storing and looking them up in lower case. ASCII
-// only: that is what every mail system folds; the rest of an address is left as given.
-std::string LowerCaseEmail(std::string_view email) {
-  std::string lower(email);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lower;
-}
 
 Result<std::string> QueryText(sqlite3* db, const char* sql) {
   Result<Statement> statement = Statement::Prepare(db, sql);
@@ -85,31 +70,28 @@ Result<Organization> QueryOrganization(Statement& statement, const std::string& 
   return ReadOrganization(statement);
 }
 
-constexpr const char* kUserColumns =
-    "id, org_id, email, name, role_id, password_hash, status, hidden, created_at FROM users ";
-
-User ReadUser(const Statement& row) {
-  User user;
-  user.id = row.Int(0);
-  user.org_id = row.Int(1);
-  user.email = row.Text(2);
-  user.name = row.Text(3);
-  user.role_id = row.Text(4);
-  user.password_hash = row.Text(5);
-  user.status = row.Text(6);
-  user.hidden = row.Bool(7);
-  user.created_at = row.Int(8);
-  return user;
-}
-
-Result<User> QueryUser(Statement& statement, const std::string& what) {
-  Result<bool> row = statement.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("user " + what + " not found");
-  return ReadUser(statement);
-}
-
 }  // namespace
+
+std::int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// ASCII only: that is what every mail system folds; the rest of an address is left as given.
+std::string LowerCaseEmail(std::string_view email) {
+  std::string lower(email);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+std::string CountOf(std::uint32_t n, std::string_view noun) {
+  std::string text = std::to_string(n) + " ";
+  text += noun;
+  if (n != 1) text += "s";
+  return text;
+}
 
 std::vector<std::uint8_t> EncodeBlob(const protocol::Value& value) { return protocol::Encode(value); }
 
@@ -124,6 +106,21 @@ Result<protocol::Value> DecodeBlob(std::span<const std::uint8_t> blob) {
   limits.max_string_bytes = bound;
   limits.max_binary_bytes = bound;
   return protocol::Decode(blob, limits);
+}
+
+void BindScope(Statement& statement, int index, const protocol::Value& scope) {
+  if (scope.is_nil()) {
+    statement.BindNull(index);
+  } else {
+    statement.Bind(index, EncodeBlob(scope));
+  }
+}
+
+Result<protocol::Value> ReadScope(const Statement& row, int column, const std::string& what) {
+  if (row.IsNull(column)) return protocol::Value();
+  Result<protocol::Value> scope = DecodeBlob(row.Blob(column));
+  if (!scope.ok()) return Status::Internal(what + ": stored scope unreadable: " + scope.status().message());
+  return scope;
 }
 
 Result<Organization> SqliteStore::CreateOrganization(Organization org) {
@@ -181,67 +178,6 @@ Status SqliteStore::UpdateOrganization(const Organization& org) {
     return Status::NotFound("organisation " + std::to_string(org.id) + " not found");
   }
   return Status::Ok();
-}
-
-Result<User> SqliteStore::CreateUser(User user) {
-  user.email = LowerCaseEmail(user.email);
-  if (user.created_at == 0) user.created_at = NowMs();
-  Result<Statement> insert = Statement::Prepare(
-      db_.get(),
-      "INSERT INTO users (org_id, email, name, role_id, password_hash, status, hidden, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (!insert.ok()) return insert.status();
-  insert->Bind(1, user.org_id).Bind(2, user.email).Bind(3, user.name).Bind(4, user.role_id);
-  insert->Bind(5, user.password_hash).Bind(6, user.status).BindBool(7, user.hidden);
-  insert->Bind(8, user.created_at);
-  if (Status s = insert->Run(); !s.ok()) {
-    if (IsUniqueViolation(insert->error_code())) {
-      return Status::Conflict("user '" + user.email + "' already exists");
-    }
-    if (IsForeignKeyViolation(insert->error_code())) {
-      return Status::NotFound("organisation " + std::to_string(user.org_id) + " not found");
-    }
-    return s;
-  }
-  user.id = sqlite3_last_insert_rowid(db_.get());
-  return user;
-}
-
-Result<User> SqliteStore::FindUserByEmail(std::int64_t org_id, std::string_view email) {
-  Result<Statement> select = Statement::Prepare(
-      db_.get(), std::string("SELECT ") + kUserColumns + "WHERE org_id = ?1 AND email = ?2");
-  if (!select.ok()) return select.status();
-  const std::string lower = LowerCaseEmail(email);
-  select->Bind(1, org_id).Bind(2, lower);
-  return QueryUser(*select, "'" + lower + "'");
-}
-
-Result<User> SqliteStore::GetUser(std::int64_t user_id) {
-  Result<Statement> select =
-      Statement::Prepare(db_.get(), std::string("SELECT ") + kUserColumns + "WHERE id = ?1");
-  if (!select.ok()) return select.status();
-  select->Bind(1, user_id);
-  return QueryUser(*select, std::to_string(user_id));
-}
-
-// Hidden support users are left out: POLICY.md "a support user takes no seat".
-Result<std::uint32_t> SqliteStore::CountActiveUsersWithRoles(std::int64_t org_id,
-                                                             const std::vector<std::string>& role_ids) {
-  if (role_ids.empty()) return std::uint32_t{0};
-  std::string sql =
-      "SELECT COUNT(*) FROM users WHERE org_id = ?1 AND status = 'active' AND hidden = 0 "
-      "AND role_id IN (";
-  for (std::size_t i = 0; i < role_ids.size(); ++i) {
-    sql += (i == 0 ? "?" : ", ?") + std::to_string(i + 2);
-  }
-  sql += ")";
-  Result<Statement> count = Statement::Prepare(db_.get(), sql);
-  if (!count.ok()) return count.status();
-  count->Bind(1, org_id);
-  for (std::size_t i = 0; i < role_ids.size(); ++i) count->Bind(static_cast<int>(i + 2), role_ids[i]);
-  Result<bool> row = count->Step();
-  if (!row.ok()) return row.status();
-  return static_cast<std::uint32_t>(*row ? count->Int(0) : 0);
 }
 
 Status SqliteStore::CreateToken(const Token& token) {

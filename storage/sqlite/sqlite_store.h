@@ -1,6 +1,9 @@
 // SqliteStore: the Store of store.h over one SQLite file. Private to tether_storage; the
 // rest of the code base reaches it through OpenSqliteStore. Split by concern:
-// sqlite_store.cc (open, organisations, users, tokens) and sqlite_audit.cc (audit chains).
+// sqlite_store.cc (open, organisations, tokens), sqlite_users.cc (users),
+// sqlite_roles.cc (custom roles), sqlite_invitations.cc (invitations and password
+// resets), sqlite_groups.cc (groups and devices), sqlite_notifications.cc and
+// sqlite_audit.cc (audit chains).
 //
 // Thread-safety: one thread at a time, like every Store.
 #pragma once
@@ -30,6 +33,38 @@ class SqliteStore final : public Store {
   Result<User> GetUser(std::int64_t user_id) override;
   Result<std::uint32_t> CountActiveUsersWithRoles(std::int64_t org_id,
                                                   const std::vector<std::string>& role_ids) override;
+  Status UpdateUser(const User& user) override;
+  Status DeleteUser(std::int64_t user_id) override;
+  Result<std::vector<User>> ListUsers(std::int64_t org_id, bool include_hidden) override;
+  Result<std::uint32_t> CountUsersWithRole(std::int64_t org_id, std::string_view role_id) override;
+  Status RevokeUserTokens(std::int64_t user_id, std::string_view keep_token_hash) override;
+  Status TransferOwnership(std::int64_t old_owner, std::int64_t new_owner) override;
+
+  Result<Role> CreateRole(Role role) override;
+  Status UpdateRole(const Role& role) override;
+  Status DeleteRole(std::int64_t org_id, std::string_view role_id) override;
+  Result<Role> GetRole(std::int64_t org_id, std::string_view role_id) override;
+  Result<std::vector<Role>> ListRoles(std::int64_t org_id) override;
+
+  Status CreateInvitations(const std::vector<Invitation>& invitations) override;
+  Result<Invitation> FindInvitation(std::string_view token_hash) override;
+  Result<User> AcceptInvitation(std::string_view token_hash, User user, std::int64_t now) override;
+  Status ConsumeReset(std::string_view token_hash, const std::string& password_hash,
+                      std::int64_t now) override;
+
+  Result<Group> CreateGroup(Group group) override;
+  Result<Group> GetGroup(std::int64_t org_id, std::int64_t group_id) override;
+  Result<std::vector<Group>> ListGroups(std::int64_t org_id) override;
+  Status DeleteGroup(std::int64_t org_id, std::int64_t group_id) override;
+  Result<std::uint32_t> CountDevicesInGroup(std::int64_t org_id, std::int64_t group_id) override;
+
+  Result<Device> CreateDevice(Device device) override;
+  Result<Device> GetDevice(std::int64_t org_id, std::string_view device_id) override;
+  Status MoveDevice(std::int64_t org_id, std::string_view device_id, std::int64_t group_id) override;
+
+  Result<Notification> CreateNotification(Notification notification) override;
+  Result<std::vector<Notification>> ListNotifications(std::int64_t user_id, bool unread_only,
+                                                      std::size_t limit) override;
 
   Status CreateToken(const Token& token) override;
   Result<Token> FindToken(std::string_view token_hash) override;
@@ -42,6 +77,16 @@ class SqliteStore final : public Store {
   Result<AuditVerification> VerifyAudit(std::int64_t chain) override;
 
  private:
+  // Inserts `user` (email lower-cased, created_at filled) and fills its id: CreateUser,
+  // and AcceptInvitation inside its transaction.
+  Result<User> InsertUser(User user);
+  // Inside the caller's transaction: marks the unused, unexpired single-use token of
+  // `kind` used at `now`; otherwise says why it cannot be (not_found, expired, conflict).
+  Result<Invitation> UseInvitation(std::string_view token_hash, std::string_view kind, std::int64_t now);
+  // Inside the caller's transaction: not_found unless `group_id` is a group of `org_id`.
+  // Group 0 (the default group) always exists.
+  Status CheckGroupOfOrganization(std::int64_t org_id, std::int64_t group_id);
+
   // The newest event of a chain: what the next append links to. seq 0 / "" when empty.
   struct ChainTip {
     std::uint64_t seq = 0;
@@ -66,5 +111,17 @@ std::vector<std::uint8_t> EncodeBlob(const protocol::Value& value);
 // Decodes a stored blob. The limits are far above the wire's: this is our own data, and
 // refusing to read back what we wrote would make an audit chain unverifiable.
 Result<protocol::Value> DecodeBlob(std::span<const std::uint8_t> blob);
+
+// A scope (users.scope, invitations.scope) is NULL for nil ("all groups"), else msgpack.
+void BindScope(Statement& statement, int index, const protocol::Value& scope);
+// Reads a scope column back; `what` names the row in the message of an unreadable blob.
+Result<protocol::Value> ReadScope(const Statement& row, int column, const std::string& what);
+
+// Milliseconds since the epoch: the store's "now" for records created with time 0.
+std::int64_t NowMs();
+// Emails compare case-insensitively by storing and looking them up in lower case.
+std::string LowerCaseEmail(std::string_view email);
+// "1 user", "3 users": for conflict messages.
+std::string CountOf(std::uint32_t n, std::string_view noun);
 
 }  // namespace tether::storage::sqlite

@@ -36,6 +36,25 @@ const char* Name(Action action) {
     case Action::kOrgChangePreferences: return "org.update preferences";
     case Action::kOrgChangeTwoFactorPolicy: return "org.update require_2fa";
     case Action::kOrgChangeSessionConfirmation: return "org.update session_confirmation";
+    case Action::kRoleList: return "role.list";
+    case Action::kRoleCreate: return "role.create";
+    case Action::kRoleUpdate: return "role.update";
+    case Action::kRoleDelete: return "role.delete";
+    case Action::kUserInvite: return "user.invite";
+    case Action::kUserList: return "user.list";
+    case Action::kUserChangeRole: return "user.update role";
+    case Action::kUserChangeScope: return "user.update scope";
+    case Action::kUserChangeStatus: return "user.update status";
+    case Action::kUserRemove: return "user.remove";
+    case Action::kUserTransferOwnership: return "user.transfer_ownership";
+    case Action::kUserPasswordReset: return "user.password_reset";
+    case Action::kLicenceGet: return "licence.get";
+    case Action::kGroupCreate: return "group.create";
+    case Action::kGroupList: return "group.list";
+    case Action::kGroupDelete: return "group.delete";
+    case Action::kDeviceMove: return "device.move";
+    case Action::kNotificationList: return "notification.list";
+    case Action::kOwnAccount: return "own account";
   }
   return "?";
 }
@@ -58,11 +77,13 @@ struct Expect {
   bool allowed;
   std::string_view missing_privilege = {};  // when refused for want of a privilege
   bool barred_support_user = false;         // when refused because the actor is a support user
+  bool super_admin_only = false;            // when refused because only the Super Admin may
 };
 
 constexpr Expect kAllow{true};
 constexpr Expect Missing(std::string_view privilege) { return {false, privilege, false}; }
 constexpr Expect kBarred{false, {}, true};
+constexpr Expect kNotSuperAdmin{false, {}, false, true};
 
 struct Case {
   Action action;
@@ -87,6 +108,36 @@ const Case kCases[] = {
      Missing("two_factor_auth"), Missing("two_factor_auth")},
     // session_confirmation: its own privilege (Admin and Super Admin).
     {Action::kOrgChangeSessionConfirmation, kAllow, kAllow, Missing("session_confirmation"), kAllow},
+    // Roles (docs/access-model-wire.md): list for any user; create, update, delete need
+    // `assign_roles`. POLICY.md "Support access": the support user may not change roles
+    // or privileges.
+    {Action::kRoleList, kAllow, kAllow, kAllow, kAllow},
+    {Action::kRoleCreate, kAllow, kAllow, Missing("assign_roles"), kBarred},
+    {Action::kRoleUpdate, kAllow, kAllow, Missing("assign_roles"), kBarred},
+    {Action::kRoleDelete, kAllow, kAllow, Missing("assign_roles"), kBarred},
+    // Users: `manage_technicians` invites, lists, disables, removes, resets passwords;
+    // `assign_roles` changes a role; `group_permissions` a scope. The support user may
+    // list users but not invite them or change other users (role, scope, removal).
+    {Action::kUserInvite, kAllow, kAllow, Missing("manage_technicians"), kBarred},
+    {Action::kUserList, kAllow, kAllow, Missing("manage_technicians"), kAllow},
+    {Action::kUserChangeRole, kAllow, kAllow, Missing("assign_roles"), kBarred},
+    {Action::kUserChangeScope, kAllow, kAllow, Missing("group_permissions"), kBarred},
+    {Action::kUserChangeStatus, kAllow, kAllow, Missing("manage_technicians"), kBarred},
+    {Action::kUserRemove, kAllow, kAllow, Missing("manage_technicians"), kBarred},
+    {Action::kUserPasswordReset, kAllow, kAllow, Missing("manage_technicians"), kBarred},
+    // "there is exactly one Super Admin (ownership can be transferred by them)".
+    {Action::kUserTransferOwnership, kAllow, kNotSuperAdmin, kNotSuperAdmin, kBarred},
+    // Licences: any user reads them.
+    {Action::kLicenceGet, kAllow, kAllow, kAllow, kAllow},
+    // Groups: `group_permissions` creates and deletes; any user lists (filtered by scope).
+    {Action::kGroupCreate, kAllow, kAllow, Missing("group_permissions"), kAllow},
+    {Action::kGroupList, kAllow, kAllow, kAllow, kAllow},
+    {Action::kGroupDelete, kAllow, kAllow, Missing("group_permissions"), kAllow},
+    // `deployment`: "create deployment keys, enrol and move devices".
+    {Action::kDeviceMove, kAllow, kAllow, Missing("deployment"), kAllow},
+    // The user's own notifications, password and TOTP.
+    {Action::kNotificationList, kAllow, kAllow, kAllow, kAllow},
+    {Action::kOwnAccount, kAllow, kAllow, kAllow, kAllow},
 };
 
 void Check(Action action, Who who, const Expect& expect) {
@@ -105,6 +156,9 @@ void Check(Action action, Who who, const Expect& expect) {
   }
   if (expect.barred_support_user) {
     EXPECT_NE(s.message().find("support user"), std::string::npos) << s.message();
+  }
+  if (expect.super_admin_only) {
+    EXPECT_NE(s.message().find("only the Super Admin"), std::string::npos) << s.message();
   }
 }
 
@@ -141,6 +195,33 @@ TEST(Policy, DecisionFollowsPrivilegesNotRoleId) {
   empty.role_id = "super_admin";
   EXPECT_FALSE(Authorize(empty, Action::kOrgChangeTwoFactorPolicy).ok());
   EXPECT_TRUE(Authorize(empty, Action::kOrgGet).ok());
+}
+
+// Every enumerator has a rule and a row above: a new action added without either fails here.
+TEST(Policy, EveryActionHasARuleAndATableRow) {
+  constexpr int kLast = static_cast<int>(Action::kOwnAccount);
+  for (int i = 0; i <= kLast; ++i) {
+    auto action = static_cast<Action>(i);
+    Status s = Authorize(MakeActor(Who::kSuperAdmin), action);
+    EXPECT_TRUE(s.ok()) << Name(action) << ": " << s.ToString();
+    int rows = 0;
+    for (const Case& c : kCases) rows += c.action == action ? 1 : 0;
+    EXPECT_EQ(rows, 1) << Name(action);
+  }
+}
+
+// Ownership is decided on the role: no privilege, not even all of them, stands in for it,
+// and a support user never transfers ownership whatever its role id says.
+TEST(Policy, TransferOwnershipFollowsTheRoleNotPrivileges) {
+  Actor every = MakeActor(Who::kSuperAdmin);
+  every.role_id = "r_custom";
+  EXPECT_EQ(Authorize(every, Action::kUserTransferOwnership).code(), ErrorCode::kPermissionDenied);
+  Actor support = MakeActor(Who::kSuperAdmin);
+  support.support_user = true;
+  EXPECT_EQ(Authorize(support, Action::kUserTransferOwnership).code(), ErrorCode::kPermissionDenied);
+  Actor bare;
+  bare.role_id = "super_admin";
+  EXPECT_TRUE(Authorize(bare, Action::kUserTransferOwnership).ok());
 }
 
 TEST(Policy, ActionWithoutRuleIsRefusedAsInternal) {

@@ -28,8 +28,7 @@ const PreferenceSpec kSpecs[] = {
     // session_confirmation also needs its own privilege (POLICY.md "Privileges").
     {"session_confirmation", Value(true), Value(0), Action::kOrgChangeSessionConfirmation},
     {"recording", Value(false), Value(), Action::kOrgChangePreferences},
-    // Only `false` is accepted until TOTP enrolment exists (see the test below).
-    {"require_2fa", Value(false), Value(1), Action::kOrgChangeTwoFactorPolicy},
+    {"require_2fa", Value(true), Value(1), Action::kOrgChangeTwoFactorPolicy},
     {"audit_retention_days", Value(30), Value(true), Action::kOrgChangePreferences},
 };
 
@@ -42,11 +41,15 @@ TEST(Preferences, EachNameAcceptsItsTypeAndNamesItsAction) {
   }
 }
 
-TEST(Preferences, Require2faCannotBeTurnedOnWithoutTotpEnrolment) {
-  Action action = Action::kOrgGet;
-  Status s = ValidatePreference("require_2fa", Value(true), &action);
-  EXPECT_EQ(s.code(), protocol::ErrorCode::kBadRequest);
-  EXPECT_NE(s.message().find("TOTP"), std::string::npos) << s.message();
+// Users can enrol TOTP now (auth.totp.*), so the organisation may require it: both values
+// are accepted, each needing two_factor_auth.
+TEST(Preferences, Require2faCanBeTurnedOnAndOff) {
+  for (bool on : {true, false}) {
+    Action action = Action::kOrgGet;
+    Status s = ValidatePreference("require_2fa", Value(on), &action);
+    EXPECT_TRUE(s.ok()) << on << ": " << s.ToString();
+    EXPECT_EQ(action, Action::kOrgChangeTwoFactorPolicy) << on;
+  }
 }
 
 TEST(Preferences, EachNameRefusesAWrongTypeNamingIt) {

@@ -99,16 +99,6 @@ TEST(Org, LoweringSeatsBelowThoseInUseIsLicenceExceeded) {
   EXPECT_EQ(OrgOf(*owner).Find("seats")->as_uint(), 10u);
 }
 
-TEST(Org, TurningOnRequire2faIsRefusedWhileTotpEnrolmentDoesNotExist) {
-  BrokerProcess broker;
-  auto owner = LoggedInOwner(broker);
-  auto reply = owner->Call(
-      Value::MapOf({{"t", "org.update"}, {"preferences", Value::MapOf({{"require_2fa", true}})}}), kWait);
-  ASSERT_FALSE(reply.ok());
-  EXPECT_EQ(reply.status().code(), ErrorCode::kBadRequest);
-  EXPECT_FALSE(OrgOf(*owner).Find("preferences")->Find("require_2fa")->as_bool());
-}
-
 TEST(Org, RefusedUpdatesAreAuditedWithTheirReason) {
   BrokerProcess broker;
   {

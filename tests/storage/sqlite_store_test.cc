@@ -10,26 +10,15 @@ namespace tether::storage {
 namespace {
 
 using protocol::ErrorCode;
+using testing::IsError;
 using testing::MakeOrganization;
 using testing::MakeUser;
 using testing::OpenOrDie;
 using testing::RawDb;
 using testing::TempDir;
 
-// Named like the suite so that tests read SqliteStore.<behaviour>; each gets an in-memory store.
-class SqliteStore : public ::testing::Test {
- protected:
-  void SetUp() override {
-    store_ = OpenOrDie(":memory:");
-    ASSERT_NE(store_, nullptr);
-  }
-  std::int64_t NewOrganization(const std::string& slug) {
-    Result<Organization> org = store_->CreateOrganization(MakeOrganization(slug));
-    EXPECT_TRUE(org.ok()) << org.status().ToString();
-    return org.ok() ? org->id : 0;
-  }
-  std::unique_ptr<Store> store_;
-};
+// Named like the suite so that tests read SqliteStore.<behaviour>.
+using SqliteStore = testing::SqliteStoreTest;
 
 TEST_F(SqliteStore, MigratesFreshDatabaseToCurrentVersion) {
   TempDir dir;
@@ -40,11 +29,63 @@ TEST_F(SqliteStore, MigratesFreshDatabaseToCurrentVersion) {
   EXPECT_EQ(raw.QueryText("PRAGMA user_version"), std::to_string(sqlite::CurrentSchemaVersion()));
   EXPECT_GE(sqlite::CurrentSchemaVersion(), 1);
   EXPECT_EQ(raw.QueryText("PRAGMA journal_mode"), "wal");
-  for (const char* table : {"organizations", "users", "tokens", "audit_events"}) {
+  for (const char* table : {"organizations", "users", "tokens", "audit_events", "roles", "groups", "devices",
+                            "invitations", "notifications"}) {
     EXPECT_EQ(raw.QueryText(std::string("SELECT name FROM sqlite_master WHERE type='table' AND name='") +
                             table + "'"),
               table);
   }
+}
+
+// A file left by a build of schema version 1 (made here by running migration 1 only).
+TEST_F(SqliteStore, MigratesVersionOneDatabaseKeepingItsRows) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string path = dir.File("tether.db");
+  {
+    RawDb raw(path);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    Status migrated = sqlite::MigrateTo(db, 1);
+    sqlite3_close_v2(db);
+    ASSERT_TRUE(migrated.ok()) << migrated.ToString();
+    ASSERT_EQ(raw.QueryText("PRAGMA user_version"), "1");
+    ASSERT_EQ(raw.QueryText("SELECT name FROM sqlite_master WHERE name = 'roles'"), "");
+    raw.Exec("INSERT INTO organizations (id, slug, name, plan, seats, preferences, created_at) "
+             "VALUES (1, 'old', 'Old', 'standard', 3, x'80', 5)");
+    raw.Exec("INSERT INTO users (id, org_id, email, name, role_id, password_hash, status, hidden, created_at) "
+             "VALUES (7, 1, 'old@x', 'Old User', 'admin', 'hash', 'active', 0, 6)");
+    raw.Exec("INSERT INTO tokens (token_hash, user_id, org_id, created_at, expires_at) "
+             "VALUES ('t1', 7, 1, 6, 9)");
+  }
+  std::unique_ptr<Store> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(RawDb(path).QueryText("PRAGMA user_version"), std::to_string(sqlite::CurrentSchemaVersion()));
+  Result<User> user = store->GetUser(7);
+  ASSERT_TRUE(user.ok()) << user.status().ToString();
+  EXPECT_EQ(user->email, "old@x");
+  EXPECT_EQ(user->name, "Old User");
+  EXPECT_EQ(user->role_id, "admin");
+  EXPECT_EQ(user->password_hash, "hash");
+  EXPECT_EQ(user->created_at, 6);
+  EXPECT_TRUE(user->scope.is_nil());  // all groups
+  EXPECT_EQ(user->totp_secret, "");
+  EXPECT_FALSE(user->totp_enabled);
+  EXPECT_TRUE(store->FindToken("t1").ok());
+  // The new tables work on the migrated file.
+  Result<Group> group = store->CreateGroup(testing::MakeGroup(1, "Servers"));
+  ASSERT_TRUE(group.ok()) << group.status().ToString();
+  EXPECT_TRUE(store->CreateDevice(testing::MakeDevice(1, "d1", group->id)).ok());
+  EXPECT_TRUE(store->CreateRole(testing::MakeRole(1, "Helpdesk")).ok());
+}
+
+TEST_F(SqliteStore, MigrateToRefusesAVersionItDoesNotKnow) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  EXPECT_TRUE(IsError(sqlite::MigrateTo(db, sqlite::CurrentSchemaVersion() + 1), ErrorCode::kInternal));
+  EXPECT_TRUE(IsError(sqlite::MigrateTo(db, 0), ErrorCode::kInternal));
+  EXPECT_TRUE(sqlite::MigrateTo(db, 1).ok());
+  sqlite3_close_v2(db);
 }
 
 TEST_F(SqliteStore, RefusesDatabaseOfANewerSchema) {

@@ -1,6 +1,6 @@
 // Helpers shared by the storage tests: a temporary directory that cleans up after itself,
 // direct SQLite access to a store's file (to tamper with it as an attacker with file
-// access would), and builders for the records the tests store.
+// access would), builders for the records the tests store, and the SqliteStore fixture.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -69,6 +69,19 @@ class RawDb {
   std::unique_ptr<sqlite3, Closer> db_;
 };
 
+// Passes when `status` is an error of `code` and, when `message` is given, says exactly
+// that. (Status::code() of an ok status is internal, so checking the code alone is not
+// enough.) Use as EXPECT_TRUE(IsError(...)).
+inline ::testing::AssertionResult IsError(const Status& status, protocol::ErrorCode code,
+                                          const std::string& message = "") {
+  if (status.ok()) return ::testing::AssertionFailure() << "ok, expected " << protocol::WireName(code);
+  if (status.code() != code || (!message.empty() && status.message() != message)) {
+    return ::testing::AssertionFailure() << status.ToString() << ", expected " << protocol::WireName(code)
+                                         << (message.empty() ? "" : ": " + message);
+  }
+  return ::testing::AssertionSuccess();
+}
+
 inline std::unique_ptr<Store> OpenOrDie(const std::string& path) {
   Result<std::unique_ptr<Store>> store = OpenSqliteStore(path);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
@@ -94,6 +107,62 @@ inline User MakeUser(std::int64_t org_id, const std::string& email, const std::s
   return user;
 }
 
+inline Role MakeRole(std::int64_t org_id, const std::string& name) {
+  Role role;
+  role.org_id = org_id;
+  role.name = name;
+  role.description = "Description of " + name;
+  role.privileges = {"remote_support", "unattended_access"};
+  role.created_by = 1;
+  return role;
+}
+
+inline Group MakeGroup(std::int64_t org_id, const std::string& name, const std::string& department = "") {
+  Group group;
+  group.org_id = org_id;
+  group.name = name;
+  group.department = department;
+  group.created_by = 1;
+  return group;
+}
+
+inline Device MakeDevice(std::int64_t org_id, const std::string& id, std::int64_t group_id = 0) {
+  Device device;
+  device.id = id;
+  device.org_id = org_id;
+  device.group_id = group_id;
+  device.name = "Computer " + id;
+  device.os = "linux";
+  device.mac = "00:11:22:33:44:55";
+  device.secret_hash = std::string(64, 'd');
+  device.created_at = 1000;
+  device.last_seen = 2000;
+  return device;
+}
+
+// An invitation sent at 1000, expiring at 10000, unused.
+inline Invitation MakeInvitation(std::int64_t org_id, const std::string& token_hash, const std::string& email,
+                                 const std::string& role_id = "technician") {
+  Invitation invitation;
+  invitation.token_hash = token_hash;
+  invitation.org_id = org_id;
+  invitation.kind = "invite";
+  invitation.email = email;
+  invitation.role_id = role_id;
+  invitation.created_by = 1;
+  invitation.created_at = 1000;
+  invitation.expires_at = 10000;
+  return invitation;
+}
+
+// A password reset of `user_id`, sent at 1000, expiring at 10000, unused.
+inline Invitation MakeReset(std::int64_t org_id, const std::string& token_hash, std::int64_t user_id) {
+  Invitation reset = MakeInvitation(org_id, token_hash, "", "");
+  reset.kind = "reset";
+  reset.user_id = user_id;
+  return reset;
+}
+
 inline AuditEvent MakeEvent(std::int64_t chain, const std::string& action) {
   AuditEvent event;
   event.chain = chain;
@@ -108,5 +177,50 @@ inline AuditEvent MakeEvent(std::int64_t chain, const std::string& action) {
   event.details = Value::MapOf({{"reason", "test"}, {"n", 1}});
   return event;
 }
+
+// The fixture of the SqliteStore.<behaviour> tests, shared by every file of the suite
+// (GoogleTest wants one fixture class per suite): an in-memory store, or one on a file
+// that a RawDb can open beside it.
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = OpenOrDie(":memory:");
+    ASSERT_NE(store_, nullptr);
+  }
+  // Replaces the in-memory store with one on a file of a fresh directory; returns its path.
+  std::string UseFileStore() {
+    EXPECT_TRUE(dir_.ok());
+    const std::string path = dir_.File("tether.db");
+    store_ = OpenOrDie(path);
+    return path;
+  }
+  std::int64_t NewOrganization(const std::string& slug) {
+    Result<Organization> org = store_->CreateOrganization(MakeOrganization(slug));
+    EXPECT_TRUE(org.ok()) << org.status().ToString();
+    return org.ok() ? org->id : 0;
+  }
+  User NewUser(std::int64_t org_id, const std::string& email, const std::string& role_id = "technician") {
+    Result<User> user = store_->CreateUser(MakeUser(org_id, email, role_id));
+    EXPECT_TRUE(user.ok()) << user.status().ToString();
+    return user.ok() ? *user : User{};
+  }
+  void NewToken(const User& user, const std::string& token_hash) {
+    Token token;
+    token.token_hash = token_hash;
+    token.user_id = user.id;
+    token.org_id = user.org_id;
+    token.expires_at = 4102444800000;  // 2100
+    Status status = store_->CreateToken(token);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+  }
+  bool Revoked(const std::string& token_hash) {
+    Result<Token> token = store_->FindToken(token_hash);
+    EXPECT_TRUE(token.ok()) << token.status().ToString();
+    return token.ok() && token->revoked;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
 
 }  // namespace tether::storage::testing

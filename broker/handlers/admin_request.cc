@@ -1,0 +1,140 @@
+// Audit-then-answer-then-effects for admin requests.
+#include "handlers/admin_request.h"
+
+#include <algorithm>
+#include <map>
+
+#include "broker.h"
+#include "handlers/lookups.h"
+#include "handlers/wire.h"
+
+namespace tether::broker {
+
+using protocol::ErrorCode;
+using protocol::Status;
+using protocol::Value;
+
+namespace {
+
+// POLICY.md: "denied" when policy refused, "failed" when the request could not be done.
+const char* OutcomeOf(const Status& status) {
+  if (status.ok()) return kOutcomeOk;
+  switch (status.code()) {
+    case ErrorCode::kPermissionDenied:
+    case ErrorCode::kLicenceExceeded:
+    case ErrorCode::kPlanRestricted:
+    case ErrorCode::kOtpRequired:
+      return kOutcomeDenied;
+    default:
+      return kOutcomeFailed;
+  }
+}
+
+void PushNotifications(Broker& broker, const std::vector<storage::Notification>& notifications) {
+  for (const storage::Notification& n : notifications) {
+    broker.ForEachConnection([&](Connection& c) {
+      if (c.authenticated() && c.identity().actor.user_id == n.user_id) {
+        c.SendEvent("notification", Value::MapOf({{"notification", NotificationToWire(n)}}));
+      }
+    });
+  }
+}
+
+void ApplyEffects(Broker& broker, AdminOutcome& outcome) {
+  for (std::int64_t user_id : outcome.close_users) CloseUserConnections(broker, user_id, CloseReason::kRevoked);
+  if (!outcome.refresh_users.empty()) RefreshUserIdentities(broker, std::move(outcome.refresh_users));
+  PushNotifications(broker, outcome.notifications);
+  for (std::int64_t user_id : outcome.totp_confirmed_users) {
+    broker.ForEachConnection([&](Connection& c) {
+      if (c.authenticated() && c.identity().actor.user_id == user_id) c.ClearTotpRequirement();
+    });
+  }
+}
+
+}  // namespace
+
+void RunAdminRequest(Request& request, std::string action, AdminJob job, Value audit_request) {
+  RunAdminRequest(request.connection, request.id, request.message.body, std::move(action), std::move(job),
+                  std::move(audit_request));
+}
+
+void RunAdminRequest(Connection& connection, std::uint64_t re, Value body, std::string action, AdminJob job,
+                     Value audit_request) {
+  AdminContext context{connection.identity().actor, connection.broker().clock().NowMs(), std::move(body)};
+  ConnectionRef ref = connection.ref();
+  connection.broker().OnStorage<AdminOutcome>(
+      [job = std::move(job), context = std::move(context)](storage::Store& store) { return job(store, context); },
+      [ref, re, action = std::move(action), audit_request = std::move(audit_request)](AdminOutcome outcome) mutable {
+        Connection* c = ref.Get();
+        if (c == nullptr) return;
+        storage::AuditEvent event = c->NewAuditEvent(action, OutcomeOf(outcome.status));
+        event.target = outcome.target;
+        event.details = std::move(outcome.details);
+        event.details.Set("request", std::move(audit_request));
+        if (!outcome.status.ok()) event.details.Set("reason", outcome.status.message());
+        auto shared = std::make_shared<AdminOutcome>(std::move(outcome));
+        ConfirmAfterAudit(ref, re, std::move(event), [re, shared](Connection& done) {
+          if (!shared->status.ok()) return done.ReplyError(re, shared->status);
+          done.Reply(re, std::move(shared->reply));
+          ApplyEffects(done.broker(), *shared);
+        });
+      });
+}
+
+void NotifyTechnicianChange(storage::Store& store, const AdminContext& context, AdminOutcome& outcome,
+                            const std::string& kind, const std::string& text) {
+  if (context.actor.role_id != policy::kAdminRole) return;  // "made by an Admin"
+  auto org = store.GetOrganization(context.actor.org_id);
+  const Value* wanted = org.ok() ? org->preferences.Find("notify_technician_changes") : nullptr;
+  if (wanted == nullptr || !wanted->is_bool() || !wanted->as_bool()) return;
+  auto owner = FindSuperAdmin(store, context.actor.org_id);
+  if (!owner.ok()) return;
+  storage::Notification notification;
+  notification.org_id = context.actor.org_id;
+  notification.user_id = owner->id;
+  notification.kind = kind;
+  notification.created_at = context.now_ms;
+  notification.body = Value::MapOf(
+      {{"text", text}, {"actor", std::to_string(context.actor.user_id)}, {"target", outcome.target}});
+  auto stored = store.CreateNotification(notification);
+  if (stored.ok()) outcome.notifications.push_back(*stored);
+}
+
+void CloseUserConnections(Broker& broker, std::int64_t user_id, CloseReason reason) {
+  broker.ForEachConnection([&](Connection& c) {
+    if (c.authenticated() && c.identity().actor.user_id == user_id) c.Close(reason);
+  });
+}
+
+void RefreshUserIdentities(Broker& broker, std::vector<std::int64_t> user_ids) {
+  struct Fresh {
+    std::map<std::int64_t, std::pair<storage::User, policy::Actor>> found;
+    std::vector<std::int64_t> gone;
+  };
+  broker.OnStorage<Fresh>(
+      [user_ids](storage::Store& store) {
+        Fresh fresh;
+        for (std::int64_t id : user_ids) {
+          auto user = store.GetUser(id);
+          auto actor = user.ok() ? ActorFor(store, *user) : protocol::Result<policy::Actor>(user.status());
+          if (user.ok() && actor.ok()) {
+            fresh.found.emplace(id, std::make_pair(*user, *actor));
+          } else {
+            fresh.gone.push_back(id);
+          }
+        }
+        return fresh;
+      },
+      [&broker](Fresh fresh) {
+        for (std::int64_t id : fresh.gone) CloseUserConnections(broker, id, CloseReason::kRevoked);
+        broker.ForEachConnection([&](Connection& c) {
+          if (!c.authenticated()) return;
+          auto it = fresh.found.find(c.identity().actor.user_id);
+          if (it == fresh.found.end()) return;
+          if (it->second.first.status != "active") return c.Close(CloseReason::kRevoked);
+          c.UpdateIdentity(it->second.first, it->second.second);
+        });
+      });
+}
+
+}  // namespace tether::broker

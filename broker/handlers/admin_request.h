@@ -1,0 +1,72 @@
+// The shape every admin request shares: one storage job loads what policy needs, asks
+// policy, and applies the change — atomically, because the storage thread runs one job
+// at a time. Back on the loop the request is audited (allowed, refused or failed), then
+// answered, then its live effects happen: connections of removed or disabled users close
+// with 4403, changed users' live connections see their new role or scope at once, and
+// notifications are pushed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "handlers/handlers.h"
+#include "policy/policy.h"
+#include "tether/storage/store.h"
+
+namespace tether::broker {
+
+struct AdminContext {
+  policy::Actor actor;
+  std::int64_t now_ms = 0;
+  protocol::Value body;  // the whole request map
+};
+
+struct AdminOutcome {
+  protocol::Status status;                              // ok, or why not
+  protocol::Value reply = protocol::Value::MakeMap();   // result fields when ok
+  std::string target;                                   // audit target
+  protocol::Value details = protocol::Value::MakeMap();  // extra audit details
+  std::vector<std::int64_t> close_users;               // close 4403
+  std::vector<std::int64_t> refresh_users;             // reload identity on live connections
+  std::vector<storage::Notification> notifications;    // stored; pushed after the answer
+  std::vector<std::int64_t> totp_confirmed_users;      // lift the enrolment-only restriction
+
+  static AdminOutcome Refused(protocol::Status status) {
+    AdminOutcome outcome;
+    outcome.status = std::move(status);
+    return outcome;
+  }
+};
+
+// Inside a job: returns the refusal as the outcome when `status_expr` is not ok.
+#define TETHER_REFUSE_IF(status_expr)                                         \
+  do {                                                                        \
+    ::tether::protocol::Status refuse_status_ = (status_expr);                \
+    if (!refuse_status_.ok()) return AdminOutcome::Refused(refuse_status_);   \
+  } while (0)
+
+using AdminJob = std::function<AdminOutcome(storage::Store&, const AdminContext&)>;
+
+// Runs `job` on the storage thread and completes the request as above. `audit_request`
+// is what of the request the audit keeps (callers drop passwords and codes).
+void RunAdminRequest(Request& request, std::string action, AdminJob job, protocol::Value audit_request);
+// The same for a request whose earlier steps were asynchronous (`body` is its map).
+void RunAdminRequest(Connection& connection, std::uint64_t re, protocol::Value body, std::string action,
+                     AdminJob job, protocol::Value audit_request);
+inline void RunAdminRequest(Request& request, std::string action, AdminJob job) {
+  protocol::Value body = request.message.body;
+  RunAdminRequest(request, std::move(action), std::move(job), std::move(body));
+}
+
+// For jobs: when the organisation wants it and an Admin (not the Super Admin) changed a
+// technician, stores a notification for the Super Admin and adds it to the outcome.
+void NotifyTechnicianChange(storage::Store& store, const AdminContext& context, AdminOutcome& outcome,
+                            const std::string& kind, const std::string& text);
+
+// Live effects, also used outside admin requests.
+void CloseUserConnections(Broker& broker, std::int64_t user_id, CloseReason reason);
+void RefreshUserIdentities(Broker& broker, std::vector<std::int64_t> user_ids);
+
+}  // namespace tether::broker
