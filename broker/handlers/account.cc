@@ -129,6 +129,9 @@ void HandlePasswordChange(Request& request) {
             [ref, re, work, audit] {
               Connection* c = ref.Get();
               if (c == nullptr) return;
+              // A wrong current password is a guess like any other: it counts against
+              // the address's login failures.
+              if (!work->old_matches) c->broker().address_failures().RecordFailure(c->peer_address(), c->broker().clock().NowMs());
               std::string keep = c->identity().token_hash;
               RunAdminRequest(*c, re, Value::MakeMap(), "auth.password.change",
                               [work, keep](storage::Store& store, const AdminContext& context) {
@@ -143,6 +146,7 @@ void HandlePasswordChange(Request& request) {
                                 TETHER_REFUSE_IF(store.RevokeUserTokens(user->id, keep));
                                 AdminOutcome outcome;
                                 outcome.target = std::to_string(user->id);
+                                outcome.end_other_sessions_of.push_back(user->id);
                                 return outcome;
                               },
                               audit);

@@ -14,10 +14,7 @@ using protocol::ErrorCode;
 using protocol::Status;
 using protocol::Value;
 
-namespace {
-
-// POLICY.md: "denied" when policy refused, "failed" when the request could not be done.
-const char* OutcomeOf(const Status& status) {
+const char* AuditOutcomeOf(const Status& status) {
   if (status.ok()) return kOutcomeOk;
   switch (status.code()) {
     case ErrorCode::kPermissionDenied:
@@ -30,6 +27,18 @@ const char* OutcomeOf(const Status& status) {
   }
 }
 
+namespace {
+
+// The audit target when the job named none (it refused before finding its target): the
+// id the request was about.
+std::string TargetFromRequest(const Value& body) {
+  for (const char* key : {"user_id", "role_id", "group_id", "device_id", "name"}) {
+    const Value* v = body.Find(key);
+    if (v && v->is_string()) return v->as_string();
+  }
+  return {};
+}
+
 void PushNotifications(Broker& broker, const std::vector<storage::Notification>& notifications) {
   for (const storage::Notification& n : notifications) {
     broker.ForEachConnection([&](Connection& c) {
@@ -40,7 +49,10 @@ void PushNotifications(Broker& broker, const std::vector<storage::Notification>&
   }
 }
 
-void ApplyEffects(Broker& broker, AdminOutcome& outcome) {
+void ApplyEffects(Broker& broker, AdminOutcome& outcome, std::uint64_t requester) {
+  for (std::int64_t user_id : outcome.end_other_sessions_of) {
+    CloseOtherConnections(broker, user_id, requester, CloseReason::kUnauthenticated);
+  }
   for (std::int64_t user_id : outcome.close_users) CloseUserConnections(broker, user_id, CloseReason::kRevoked);
   if (!outcome.refresh_users.empty()) RefreshUserIdentities(broker, std::move(outcome.refresh_users));
   PushNotifications(broker, outcome.notifications);
@@ -67,8 +79,8 @@ void RunAdminRequest(Connection& connection, std::uint64_t re, Value body, std::
       [ref, re, action = std::move(action), audit_request = std::move(audit_request)](AdminOutcome outcome) mutable {
         Connection* c = ref.Get();
         if (c == nullptr) return;
-        storage::AuditEvent event = c->NewAuditEvent(action, OutcomeOf(outcome.status));
-        event.target = outcome.target;
+        storage::AuditEvent event = c->NewAuditEvent(action, AuditOutcomeOf(outcome.status));
+        event.target = outcome.target.empty() ? TargetFromRequest(audit_request) : outcome.target;
         event.details = std::move(outcome.details);
         event.details.Set("request", std::move(audit_request));
         if (!outcome.status.ok()) event.details.Set("reason", outcome.status.message());
@@ -76,7 +88,7 @@ void RunAdminRequest(Connection& connection, std::uint64_t re, Value body, std::
         ConfirmAfterAudit(ref, re, std::move(event), [re, shared](Connection& done) {
           if (!shared->status.ok()) return done.ReplyError(re, shared->status);
           done.Reply(re, std::move(shared->reply));
-          ApplyEffects(done.broker(), *shared);
+          ApplyEffects(done.broker(), *shared, done.id());
         });
       });
 }
@@ -98,6 +110,12 @@ void NotifyTechnicianChange(storage::Store& store, const AdminContext& context, 
       {{"text", text}, {"actor", std::to_string(context.actor.user_id)}, {"target", outcome.target}});
   auto stored = store.CreateNotification(notification);
   if (stored.ok()) outcome.notifications.push_back(*stored);
+}
+
+void CloseOtherConnections(Broker& broker, std::int64_t user_id, std::uint64_t keep, CloseReason reason) {
+  broker.ForEachConnection([&](Connection& c) {
+    if (c.id() != keep && c.authenticated() && c.identity().actor.user_id == user_id) c.Close(reason);
+  });
 }
 
 void CloseUserConnections(Broker& broker, std::int64_t user_id, CloseReason reason) {

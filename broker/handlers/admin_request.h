@@ -32,6 +32,8 @@ struct AdminOutcome {
   std::vector<std::int64_t> refresh_users;             // reload identity on live connections
   std::vector<storage::Notification> notifications;    // stored; pushed after the answer
   std::vector<std::int64_t> totp_confirmed_users;      // lift the enrolment-only restriction
+  // Credentials changed: the user's other connections close 4401 (this one stays).
+  std::vector<std::int64_t> end_other_sessions_of;
 
   static AdminOutcome Refused(protocol::Status status) {
     AdminOutcome outcome;
@@ -65,8 +67,15 @@ inline void RunAdminRequest(Request& request, std::string action, AdminJob job) 
 void NotifyTechnicianChange(storage::Store& store, const AdminContext& context, AdminOutcome& outcome,
                             const std::string& kind, const std::string& text);
 
+// The audit outcome of a refusal (POLICY.md): "denied" when policy refused
+// (permission_denied, licence_exceeded, plan_restricted, otp_required), "failed" for
+// anything else; "ok" for ok.
+const char* AuditOutcomeOf(const protocol::Status& status);
+
 // Live effects, also used outside admin requests.
 void CloseUserConnections(Broker& broker, std::int64_t user_id, CloseReason reason);
 void RefreshUserIdentities(Broker& broker, std::vector<std::int64_t> user_ids);
+// Closes every connection of the user except `keep` (a connection id; 0 keeps none).
+void CloseOtherConnections(Broker& broker, std::int64_t user_id, std::uint64_t keep, CloseReason reason);
 
 }  // namespace tether::broker

@@ -5,6 +5,8 @@
 #include "auth/secrets.h"
 #include "broker.h"
 #include "core/loop_poster.h"
+#include "auth/totp.h"
+#include "handlers/admin_request.h"
 #include "handlers/handlers.h"
 #include "handlers/lookups.h"
 #include "handlers/login.h"
@@ -82,16 +84,23 @@ TokenUse Accept(storage::Store& store, const std::string& hash, const std::strin
   return use;
 }
 
-TokenUse Reset(storage::Store& store, const std::string& hash, const std::string& password_hash, std::int64_t now) {
+// A reset replaces the password, not the second factor: a user with TOTP sends `otp`.
+TokenUse Reset(storage::Store& store, const std::string& hash, const std::string& password_hash,
+               const std::optional<std::string>& otp, std::int64_t now) {
   storage::Invitation reset;
   TokenUse checked = CheckToken(store, hash, "reset", now, &reset);
   if (!checked.refusal.ok()) return checked;
-  Status consumed = store.ConsumeReset(hash, password_hash, now);
-  if (!consumed.ok()) return Refusal(Status::Unauthenticated("invalid or used reset token"), "used_token", reset.org_id);
   auto user = store.GetUser(reset.user_id);
   auto org = store.GetOrganization(reset.org_id);
   if (!user.ok() || !org.ok()) return Refusal(Status::Unauthenticated("invalid or used reset token"), "user_gone", reset.org_id);
+  // Checked before the token is spent: a refused reset leaves everything as it was.
   if (user->status != "active") return Refusal(Status::Unauthenticated(kInvalidCredentials), "user_disabled", reset.org_id);
+  if (user->totp_enabled && !(otp && auth::VerifyTotp(user->totp_secret, *otp, now))) {
+    return Refusal(Status(ErrorCode::kOtpRequired, "a valid 6-digit code from your authenticator is required"),
+                   otp ? "bad_otp" : "otp_missing", reset.org_id);
+  }
+  Status consumed = store.ConsumeReset(hash, password_hash, now);
+  if (!consumed.ok()) return Refusal(Status::Unauthenticated("invalid or used reset token"), "used_token", reset.org_id);
   auto subject = SubjectFor(store, *org, *user);
   if (!subject.ok()) return Refusal(subject.status(), "storage", reset.org_id);
   TokenUse use;
@@ -104,7 +113,7 @@ void Finish(ConnectionRef ref, std::uint64_t re, const std::string& kind, TokenU
   Connection* connection = ref.Get();
   if (connection == nullptr) return;
   if (use.subject) return IssueToken(ref, re, std::move(*use.subject), kind);
-  storage::AuditEvent event = connection->NewAuditEvent(audit_action::kLogin, kOutcomeFailed);
+  storage::AuditEvent event = connection->NewAuditEvent(audit_action::kLogin, AuditOutcomeOf(use.refusal));
   event.chain = use.chain;
   event.details = Value::MapOf({{"kind", kind}, {"reason", use.reason}});
   RefuseLogin(ref, re, std::move(event), use.refusal, CloseReason::kUnauthenticated, "");
@@ -168,13 +177,14 @@ void HelloWithInvitation(Request& request, const Value& auth) {
 void HelloWithReset(Request& request, const Value& auth) {
   auto token = protocol::RequireString(auth, "token");
   auto password = protocol::RequireString(auth, "password");
-  for (const Status* s : {&token.status(), &password.status()}) {
+  auto otp = protocol::OptionalString(auth, "otp");
+  for (const Status* s : {&token.status(), &password.status(), &otp.status()}) {
     if (!s->ok()) return request.connection.ReplyError(request.id, Status::BadRequest("auth: " + s->message()));
   }
   std::string hash = auth::Sha256Hex(*token);
   HelloWithSingleUseToken(request, "reset", *password,
-                 [hash](storage::Store& store, const std::string& password_hash, std::int64_t now) {
-                   return Reset(store, hash, password_hash, now);
+                 [hash, otp = *otp](storage::Store& store, const std::string& password_hash, std::int64_t now) {
+                   return Reset(store, hash, password_hash, otp, now);
                  });
 }
 

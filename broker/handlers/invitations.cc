@@ -105,9 +105,10 @@ AdminOutcome Invite(storage::Store& store, const AdminContext& context) {
   Value emails = Value::MakeArray();
   for (const auto& invitation : invitations) emails.Push(invitation.email);
   outcome.details.Set("emails", std::move(emails));
+  std::string who;
+  for (const auto& invitation : invitations) who += (who.empty() ? "" : ", ") + invitation.email;
   outcome.target = invitations.size() == 1 ? invitations[0].email : std::to_string(invitations.size()) + " invitations";
-  NotifyTechnicianChange(store, context, outcome, "technician_invited",
-                         "An Admin invited " + outcome.target);
+  NotifyTechnicianChange(store, context, outcome, "technician_invited", "An Admin invited " + who);
   return outcome;
 }
 

@@ -3,6 +3,7 @@
 
 #include "broker.h"
 #include "handlers/handlers.h"
+#include "handlers/admin_request.h"
 #include "handlers/lookups.h"
 #include "handlers/wire.h"
 #include "policy/preferences.h"
@@ -145,7 +146,7 @@ void HandleOrgUpdate(Request& request) {
         Connection* c = ref.Get();
         if (c == nullptr) return;
         bool ok = updated.ok();
-        storage::AuditEvent event = c->NewAuditEvent(audit_action::kOrgUpdate, ok ? kOutcomeOk : kOutcomeFailed);
+        storage::AuditEvent event = c->NewAuditEvent(audit_action::kOrgUpdate, AuditOutcomeOf(updated.status()));
         event.target = c->identity().org_slug;
         event.details = Value::MapOf({{"request", details}});
         if (!ok) event.details.Set("reason", updated.status().message());

@@ -129,9 +129,14 @@ AdminOutcome UpdateUser(storage::Store& store, const AdminContext& context) {
   } else {
     outcome.refresh_users.push_back(updated.id);
   }
+  std::vector<std::string> changed;
+  if (role) changed.push_back("role to " + updated.role_id);
+  if (scope) changed.push_back("groups");
+  if (status) changed.push_back("status to " + updated.status);
+  std::string what;
+  for (const std::string& part : changed) what += (what.empty() ? "" : ", ") + part;
   NotifyTechnicianChange(store, context, outcome, "technician_changed",
-                         "An Admin changed " + updated.email + " (" + (role ? "role " : "") + (scope ? "groups " : "") +
-                             (status ? "status " : "") + ")");
+                         "An Admin changed the " + what + " of " + updated.email);
   return outcome;
 }
 
@@ -157,6 +162,12 @@ AdminOutcome TransferOwnership(storage::Store& store, const AdminContext& contex
   if (!user.ok()) return AdminOutcome::Refused(user.status());
   if (user->id == context.actor.user_id) return AdminOutcome::Refused(Status::Conflict("you already own the organisation"));
   if (user->status != "active") return AdminOutcome::Refused(Status::Conflict("ownership goes to an active user only"));
+  auto privileges = RolePrivileges(store, user->org_id, user->role_id);
+  if (privileges.ok() && !policy::TakesSeat(*privileges)) {  // a Super Admin takes a seat
+    auto facts = LoadOrgFacts(store, user->org_id);
+    if (!facts.ok()) return AdminOutcome::Refused(facts.status());
+    TETHER_REFUSE_IF(policy::CheckSeats(*facts, 1));
+  }
   TETHER_REFUSE_IF(store.TransferOwnership(context.actor.user_id, user->id));
   AdminOutcome outcome;
   outcome.target = std::to_string(user->id);
@@ -183,6 +194,8 @@ AdminOutcome ResetPassword(storage::Store& store, const AdminContext& context) {
   AdminOutcome outcome;
   outcome.target = std::to_string(user->id);
   outcome.reply = Value::MapOf({{"token", *token}, {"expires_at", static_cast<std::uint64_t>(reset.expires_at)}});
+  NotifyTechnicianChange(store, context, outcome, "technician_password_reset",
+                         "An Admin reset the password of " + user->email);
   return outcome;
 }
 

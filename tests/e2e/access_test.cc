@@ -220,3 +220,40 @@ TEST(Access, PasswordChangeAndAdminResetAreTheOnlyWaysToANewPassword) {
 
 }  // namespace
 }  // namespace tether::e2e
+
+namespace tether::e2e {
+namespace {
+
+TEST(AccessCredentials, PasswordChangeEndsTheUsersOtherConnectionsButNotThisOne) {
+  BrokerProcess broker;
+  auto owner = LoggedInOwner(broker);
+  auto tech = InviteAndAccept(broker, *owner, "two@acme.test", "technician");
+  auto second = Connect(broker);
+  ASSERT_TRUE(second->Hello(PasswordAuth(kOrg, "two@acme.test", kMemberPassword), kWait).ok());
+  Ok(*tech, protocol::Value::MapOf({{"t", "auth.password.change"}, {"old_password", kMemberPassword},
+                                    {"new_password", "changed-password"}}));
+  auto closed = second->WaitClosed(kWait);
+  ASSERT_TRUE(closed.has_value());
+  EXPECT_EQ(closed->code, 4401);
+  EXPECT_TRUE(tech->IsOpen());
+  Ok(*tech, protocol::Value::MapOf({{"t", "licence.get"}}));
+}
+
+TEST(AccessCredentials, ResetOfADisabledUserIsRefusedAndLeavesTheTokenUnspent) {
+  BrokerProcess broker;
+  auto owner = LoggedInOwner(broker);
+  auto tech = InviteAndAccept(broker, *owner, "r@acme.test", "technician");
+  std::string id = UserIdOf(*owner, "r@acme.test");
+  protocol::Value reset = Ok(*owner, protocol::Value::MapOf({{"t", "user.password_reset"}, {"user_id", id}}));
+  Ok(*owner, protocol::Value::MapOf({{"t", "user.update"}, {"user_id", id}, {"status", "disabled"}}));
+  protocol::Value auth = protocol::Value::MapOf(
+      {{"kind", "reset"}, {"token", reset.Find("token")->as_string()}, {"password", "after-reset-pass"}});
+  auto refused = Connect(broker);
+  ASSERT_FALSE(refused->Hello(auth, kWait).ok());
+  Ok(*owner, protocol::Value::MapOf({{"t", "user.update"}, {"user_id", id}, {"status", "active"}}));
+  auto later = Connect(broker);
+  EXPECT_TRUE(later->Hello(auth, kWait).ok());  // the token was not spent by the refusal
+}
+
+}  // namespace
+}  // namespace tether::e2e

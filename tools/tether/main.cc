@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tether/client/blocking_client.h"
-#include "tether/credentials.h"
+#include "common/saved_login.h"
 
 namespace {
 
@@ -19,6 +19,9 @@ namespace tc = tether::client;
 namespace tt = tether::tools;
 
 constexpr auto kTimeout = 15s;
+constexpr const char* kHowToLogIn = "run 'tether login --org SLUG --email E' first";
+
+std::string LoginPath() { return tt::ConfigFilePath("tether", "token"); }
 
 // Reads a password: from the terminal with echo off, or the first line of stdin.
 std::string ReadPassword() {
@@ -61,18 +64,18 @@ int Login(const std::string& broker, const std::string& org, const std::string& 
       Value::MapOf({{"kind", "password"}, {"org", org}, {"email", email}, {"password", password}}), kTimeout);
   if (!reply.ok()) return Fail("login", reply.status());
   tt::SavedLogin saved{broker, org, email, reply->Find("token")->as_string(), reply->Find("expires_at")->as_uint()};
-  auto stored = tt::SaveLogin(saved);
+  auto stored = tt::SaveLogin(LoginPath(), saved);
   if (!stored.ok()) return Fail("login", stored);
   Value shown = Value::MapOf({{"user", *reply->Find("user")}, {"privileges", *reply->Find("privileges")},
                               {"expires_at", saved.expires_at}});
   PrintJson(shown);
-  std::fprintf(stderr, "logged in; token saved in %s\n", tt::CredentialsPath().c_str());
+  std::fprintf(stderr, "logged in; token saved in %s\n", LoginPath().c_str());
   return 0;
 }
 
 // Connects with the saved token, then runs `request` and prints its answer.
 int WithSavedLogin(const std::string& what, const Value& request, bool forget_after) {
-  auto saved = tt::LoadLogin();
+  auto saved = tt::LoadLogin(LoginPath(), kHowToLogIn);
   if (!saved.ok()) return Fail(what, saved.status());
   auto client = ConnectTo(saved->broker);
   if (!client.ok()) return Fail(what, client.status());
@@ -81,7 +84,7 @@ int WithSavedLogin(const std::string& what, const Value& request, bool forget_af
   auto reply = (*client)->Call(request, kTimeout);
   if (!reply.ok()) return Fail(what, reply.status());
   if (forget_after) {
-    (void)tt::ForgetLogin();
+    (void)tt::ForgetLogin(LoginPath());
     std::fprintf(stderr, "logged out\n");
     return 0;
   }

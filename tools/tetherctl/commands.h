@@ -1,0 +1,21 @@
+// The command groups of tetherctl, one file each; main() registers them all.
+#pragma once
+
+#include "tetherctl/command.h"
+
+namespace tether::tools::ctl {
+
+// `init`, `audit verify`: work directly on a database file, no broker (database.cc).
+void RegisterDatabaseCommands(Dispatcher& dispatcher);
+// `login`, `logout`, `password change`, `totp ...`, `notifications` (account.cc).
+void RegisterAccountCommands(Dispatcher& dispatcher);
+// `org show`, `org set`, `licence` (org.cc).
+void RegisterOrgCommands(Dispatcher& dispatcher);
+// `user list|invite|set|remove|transfer-ownership|reset-password` (users.cc).
+void RegisterUserCommands(Dispatcher& dispatcher);
+// `role list|create|update|delete` (roles.cc).
+void RegisterRoleCommands(Dispatcher& dispatcher);
+// `group list|create|delete`, `device move` (groups.cc).
+void RegisterGroupCommands(Dispatcher& dispatcher);
+
+}  // namespace tether::tools::ctl
