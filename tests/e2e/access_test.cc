@@ -257,3 +257,41 @@ TEST(AccessCredentials, ResetOfADisabledUserIsRefusedAndLeavesTheTokenUnspent) {
 
 }  // namespace
 }  // namespace tether::e2e
+
+namespace tether::e2e {
+namespace {
+
+TEST(AccessAudit, EveryAdminRequestAllowedOrRefusedIsAnAuditEventWithActorTargetAndOutcome) {
+  BrokerProcess broker;
+  std::string tech_id;
+  {
+    auto owner = LoggedInOwner(broker);
+    auto tech = InviteAndAccept(broker, *owner, "aud@acme.test", "technician");
+    tech_id = UserIdOf(*owner, "aud@acme.test");
+    Refused(*tech, protocol::Value::MapOf({{"t", "user.remove"}, {"user_id", tech_id}}),
+            protocol::ErrorCode::kPermissionDenied);
+    Ok(*owner, protocol::Value::MapOf({{"t", "user.update"}, {"user_id", tech_id}, {"status", "disabled"}}));
+  }
+  ASSERT_EQ(broker.Stop(), 0);
+  auto chain = ReadAuditChain(broker.db_path(), 1);
+  auto find = [&](const std::string& action, const std::string& outcome) -> const AuditRow* {
+    for (const AuditRow& row : chain) {
+      if (row.action == action && row.outcome == outcome) return &row;
+    }
+    return nullptr;
+  };
+  const AuditRow* invited = find("user.invite", "ok");
+  ASSERT_NE(invited, nullptr);
+  const AuditRow* refused = find("user.remove", "denied");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->actor_id, tech_id);  // the technician tried to remove themselves
+  EXPECT_NE(refused->details.Find("reason"), nullptr);
+  const AuditRow* disabled = find("user.update", "ok");
+  ASSERT_NE(disabled, nullptr);
+  EXPECT_EQ(disabled->details.Find("request")->Find("status")->as_string(), "disabled");
+  std::string verify;
+  EXPECT_EQ(RunProgram({TETHER_CTL_BIN, "audit", "verify", "--db", broker.db_path()}, "", &verify), 0) << verify;
+}
+
+}  // namespace
+}  // namespace tether::e2e

@@ -32,7 +32,8 @@ std::int64_t UsedAt(Store& store, const std::string& token_hash) {
 TEST_F(SqliteStore, StoresAndFindsInvitations) {
   const std::int64_t org_id = NewOrganization("demo");
   Invitation first = MakeInvitation(org_id, "h1", "New@Example.com", "r_abc");
-  first.scope = Value::MapOf({{"groups", Value(Value::Array{Value(4)})}, {"departments", Value::MakeArray()}});
+  first.scope =
+      Value::MapOf({{"groups", Value(Value::Array{Value(4)})}, {"departments", Value::MakeArray()}});
   Invitation second = MakeInvitation(org_id, "h2", "other@example.com");
   ASSERT_TRUE(store_->CreateInvitations({first, second}).ok());
 
@@ -70,7 +71,8 @@ TEST_F(SqliteStore, CreateInvitationsStoresAllOrNone) {
 TEST_F(SqliteStore, AcceptingAnInvitationCreatesTheUserAndUsesIt) {
   const std::int64_t org_id = NewOrganization("demo");
   Invitation invitation = MakeInvitation(org_id, "h1", "new@x", "r_abc");
-  invitation.scope = Value::MapOf({{"groups", Value::MakeArray()}, {"departments", Value(Value::Array{"Sales"})}});
+  invitation.scope =
+      Value::MapOf({{"groups", Value::MakeArray()}, {"departments", Value(Value::Array{"Sales"})}});
   ASSERT_TRUE(store_->CreateInvitations({invitation}).ok());
   Result<User> user = store_->AcceptInvitation("h1", Invitee(invitation), 5000);
   ASSERT_TRUE(user.ok()) << user.status().ToString();
@@ -101,8 +103,8 @@ TEST_F(SqliteStore, AcceptingForAnExistingEmailRollsBackTheUse) {
   const Invitation invitation = MakeInvitation(org_id, "h1", "taken@x");
   ASSERT_TRUE(store_->CreateInvitations({invitation}).ok());
   NewUser(org_id, "Taken@X");  // became a user meanwhile
-  EXPECT_TRUE(IsError(store_->AcceptInvitation("h1", Invitee(invitation), 5000).status(), ErrorCode::kConflict,
-                      "user 'taken@x' already exists"));
+  EXPECT_TRUE(IsError(store_->AcceptInvitation("h1", Invitee(invitation), 5000).status(),
+                      ErrorCode::kConflict, "user 'taken@x' already exists"));
   EXPECT_EQ(UsedAt(*store_, "h1"), 0);
 }
 
@@ -110,8 +112,8 @@ TEST_F(SqliteStore, ExpiredOrUnknownInvitationIsRefused) {
   const std::int64_t org_id = NewOrganization("demo");
   const Invitation invitation = MakeInvitation(org_id, "h1", "new@x");
   ASSERT_TRUE(store_->CreateInvitations({invitation}).ok());
-  EXPECT_TRUE(IsError(store_->AcceptInvitation("h1", Invitee(invitation), 10000).status(), ErrorCode::kExpired,
-                      "invitation expired"));
+  EXPECT_TRUE(IsError(store_->AcceptInvitation("h1", Invitee(invitation), 10000).status(),
+                      ErrorCode::kExpired, "invitation expired"));
   EXPECT_EQ(UsedAt(*store_, "h1"), 0);
   EXPECT_TRUE(IsError(store_->AcceptInvitation("nope", Invitee(invitation), 5000).status(),
                       ErrorCode::kNotFound, "invitation not found"));

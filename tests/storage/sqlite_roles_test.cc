@@ -176,7 +176,9 @@ TEST_F(SqliteStore, DeletingARoleHeldByAUserIsConflict) {
 TEST_F(SqliteStore, ListsRolesOfOneOrganisationByName) {
   const std::int64_t org_id = NewOrganization("demo");
   const std::int64_t other_org = NewOrganization("other");
-  for (const char* name : {"Zulu", "Alpha", "Mike"}) ASSERT_TRUE(store_->CreateRole(MakeRole(org_id, name)).ok());
+  for (const char* name : {"Zulu", "Alpha", "Mike"}) {
+    ASSERT_TRUE(store_->CreateRole(MakeRole(org_id, name)).ok());
+  }
   ASSERT_TRUE(store_->CreateRole(MakeRole(other_org, "Bravo")).ok());
   Result<std::vector<Role>> roles = store_->ListRoles(org_id);
   ASSERT_TRUE(roles.ok()) << roles.status().ToString();
