@@ -5,6 +5,7 @@
 #include "broker.h"
 #include "core/loop_poster.h"
 #include "handlers/admin_request.h"
+#include "handlers/lookups.h"
 
 namespace tether::broker {
 namespace {
@@ -36,15 +37,11 @@ AdminOutcome EnrolTotp(storage::Store& store, const AdminContext& context) {
   return outcome;
 }
 
-// The code sent in "otp" must match the user's (pending or active) secret now.
-Status CheckCode(const storage::User& user, const AdminContext& context) {
+// The code sent in "otp", accepted once for the user's (pending or active) secret.
+Status CheckCode(storage::User& user, const AdminContext& context) {
   auto otp = protocol::RequireString(context.body, "otp");
   if (!otp.ok()) return otp.status();
-  if (user.totp_secret.empty()) return Status::Conflict("no authenticator is enrolled; call auth.totp.enroll first");
-  if (!auth::VerifyTotp(user.totp_secret, *otp, context.now_ms)) {
-    return Status(ErrorCode::kOtpRequired, "the code does not match; check the authenticator's clock");
-  }
-  return Status::Ok();
+  return AcceptTotpCode(user, *otp, context.now_ms);
 }
 
 AdminOutcome ConfirmTotp(storage::Store& store, const AdminContext& context) {

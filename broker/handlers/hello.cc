@@ -8,7 +8,7 @@
 
 #include "auth/password.h"
 #include "auth/secrets.h"
-#include "auth/totp.h"
+#include "handlers/lookups.h"
 #include "broker.h"
 #include "core/loop_poster.h"
 #include "handlers/handlers.h"
@@ -68,6 +68,31 @@ storage::AuditEvent FailedLoginEvent(Connection& connection, const PasswordLooku
   return event;
 }
 
+// Accepts the code on the storage thread (a code works once), then logs in or refuses.
+void CheckSecondFactor(ConnectionRef ref, std::uint64_t re, const PasswordLookup& found, const std::string& slug,
+                       const std::string& email, const std::optional<std::string>& otp) {
+  std::int64_t now = ref.broker->clock().NowMs();
+  std::int64_t user_id = found.user->id;
+  ref.broker->OnStorage<Status>(
+      [user_id, otp, now](storage::Store& store) {
+        if (!otp) return Status(protocol::ErrorCode::kOtpRequired, "a 6-digit code from your authenticator is required");
+        auto user = store.GetUser(user_id);
+        if (!user.ok()) return user.status();
+        Status accepted = AcceptTotpCode(*user, *otp, now);
+        return accepted.ok() ? store.UpdateUser(*user) : accepted;
+      },
+      [ref, re, found, slug, email, otp](Status accepted) {
+        Connection* connection = ref.Get();
+        if (connection == nullptr) return;
+        if (accepted.ok()) return IssueToken(ref, re, *found.subject, "password");
+        RefuseLogin(ref, re,
+                    FailedLoginEvent(*connection, &found, slug, email, otp ? "bad_otp" : "otp_missing", kOutcomeFailed),
+                    accepted.code() == protocol::ErrorCode::kOtpRequired ? accepted
+                                                                          : Status::Internal("could not check the code"),
+                    CloseReason::kUnauthenticated, slug + "\n" + email);
+      });
+}
+
 void FinishPasswordCheck(ConnectionRef ref, std::uint64_t re, const PasswordLookup& found,
                          const std::string& slug, const std::string& email, const std::optional<std::string>& otp,
                          bool password_ok) {
@@ -85,14 +110,7 @@ void FinishPasswordCheck(ConnectionRef ref, std::uint64_t re, const PasswordLook
     return;
   }
   // The password was right: only now may the answer say a second factor is missing.
-  if (found.user->totp_enabled &&
-      !(otp && auth::VerifyTotp(found.user->totp_secret, *otp, ref.broker->clock().NowMs()))) {
-    RefuseLogin(ref, re,
-                FailedLoginEvent(*connection, &found, slug, email, otp ? "bad_otp" : "otp_missing", kOutcomeFailed),
-                Status(protocol::ErrorCode::kOtpRequired, "a valid 6-digit code from your authenticator is required"),
-                CloseReason::kUnauthenticated, account_key);
-    return;
-  }
+  if (found.user->totp_enabled) return CheckSecondFactor(ref, re, found, slug, email, otp);
   IssueToken(ref, re, *found.subject, "password");
 }
 

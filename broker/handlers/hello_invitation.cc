@@ -5,7 +5,6 @@
 #include "auth/secrets.h"
 #include "broker.h"
 #include "core/loop_poster.h"
-#include "auth/totp.h"
 #include "handlers/admin_request.h"
 #include "handlers/handlers.h"
 #include "handlers/lookups.h"
@@ -52,6 +51,24 @@ TokenUse CheckToken(storage::Store& store, const std::string& hash, const std::s
   return TokenUse{};
 }
 
+// Why AcceptInvitation refused, said as the protocol says it: a used token is
+// indistinguishable from an unknown one; the rest keep their own code.
+TokenUse AcceptanceRefusal(const Status& status, std::int64_t org_id) {
+  switch (status.code()) {
+    case ErrorCode::kNotFound:
+      return Refusal(Status::Unauthenticated("invalid or used invite token"), "unknown_token", org_id);
+    case ErrorCode::kExpired:
+      return Refusal(Status::Expired("the invite token has expired; ask for a new one"), "expired", org_id);
+    case ErrorCode::kConflict:
+      if (status.message().find("already used") != std::string::npos) {
+        return Refusal(Status::Unauthenticated("invalid or used invite token"), "used_token", org_id);
+      }
+      return Refusal(status, "email_taken", org_id);
+    default:
+      return Refusal(Status::Internal("the invitation could not be accepted"), "storage", org_id);
+  }
+}
+
 TokenUse Accept(storage::Store& store, const std::string& hash, const std::string& name,
                 const std::string& password_hash, std::int64_t now) {
   storage::Invitation invitation;
@@ -74,7 +91,7 @@ TokenUse Accept(storage::Store& store, const std::string& hash, const std::strin
   user.scope = invitation.scope;
   user.created_at = now;
   auto created = store.AcceptInvitation(hash, user, now);
-  if (!created.ok()) return Refusal(Status::Unauthenticated("invalid or used invite token"), "used_token", invitation.org_id);
+  if (!created.ok()) return AcceptanceRefusal(created.status(), invitation.org_id);
   auto org = store.GetOrganization(invitation.org_id);
   auto subject = org.ok() ? SubjectFor(store, *org, *created) : protocol::Result<LoginSubject>(org.status());
   if (!subject.ok()) return Refusal(subject.status(), "storage", invitation.org_id);
@@ -95,9 +112,11 @@ TokenUse Reset(storage::Store& store, const std::string& hash, const std::string
   if (!user.ok() || !org.ok()) return Refusal(Status::Unauthenticated("invalid or used reset token"), "user_gone", reset.org_id);
   // Checked before the token is spent: a refused reset leaves everything as it was.
   if (user->status != "active") return Refusal(Status::Unauthenticated(kInvalidCredentials), "user_disabled", reset.org_id);
-  if (user->totp_enabled && !(otp && auth::VerifyTotp(user->totp_secret, *otp, now))) {
-    return Refusal(Status(ErrorCode::kOtpRequired, "a valid 6-digit code from your authenticator is required"),
-                   otp ? "bad_otp" : "otp_missing", reset.org_id);
+  if (user->totp_enabled) {
+    Status code = otp ? AcceptTotpCode(*user, *otp, now)
+                      : Status(ErrorCode::kOtpRequired, "a valid 6-digit code from your authenticator is required");
+    if (!code.ok()) return Refusal(code, otp ? "bad_otp" : "otp_missing", reset.org_id);
+    if (Status stored = store.UpdateUser(*user); !stored.ok()) return Refusal(stored, "storage", reset.org_id);
   }
   Status consumed = store.ConsumeReset(hash, password_hash, now);
   if (!consumed.ok()) return Refusal(Status::Unauthenticated("invalid or used reset token"), "used_token", reset.org_id);

@@ -1,6 +1,8 @@
 // Store reads that feed policy.
 #include "handlers/lookups.h"
 
+#include "auth/totp.h"
+
 namespace tether::broker {
 
 using protocol::Result;
@@ -57,6 +59,17 @@ policy::Scope ScopeOf(const storage::User& user) {
   policy::Scope none;
   none.all_groups = false;
   return none;
+}
+
+Status AcceptTotpCode(storage::User& user, std::string_view code, std::int64_t now_ms) {
+  if (user.totp_secret.empty()) return Status::Conflict("no authenticator is enrolled; call auth.totp.enroll first");
+  auto step = auth::MatchTotpStep(user.totp_secret, code, now_ms);
+  if (!step) return Status(protocol::ErrorCode::kOtpRequired, "a valid 6-digit code from your authenticator is required");
+  if (*step <= user.totp_last_step) {
+    return Status(protocol::ErrorCode::kOtpRequired, "that code was used already; wait for the next one");
+  }
+  user.totp_last_step = *step;
+  return Status::Ok();
 }
 
 Result<policy::Actor> ActorFor(storage::Store& store, const storage::User& user) {

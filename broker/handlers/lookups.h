@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ protocol::Result<storage::User> FindSuperAdmin(storage::Store& store, std::int64
 // A user's scope as policy sees it (stored nil or map; a malformed stored scope counts as
 // no groups at all rather than all of them).
 policy::Scope ScopeOf(const storage::User& user);
+// Accepts a TOTP code for the user's (pending or active) secret at most once: the code
+// must match a step within the window and be later than the last step accepted (RFC 6238
+// section 5.2: no replay). On success records the step in `user`; the caller stores it.
+protocol::Status AcceptTotpCode(storage::User& user, std::string_view code, std::int64_t now_ms);
+
 // The actor a user acts as: role privileges resolved, scope, support flag.
 protocol::Result<policy::Actor> ActorFor(storage::Store& store, const storage::User& user);
 

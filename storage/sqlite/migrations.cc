@@ -15,7 +15,7 @@ namespace {
 // in code, so role_id is free text here.
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE organizations (
-  id          INTEGER PRIMARY KEY,
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: ids name audit chains
   slug        TEXT    NOT NULL UNIQUE,
   name        TEXT    NOT NULL,
   plan        TEXT    NOT NULL,
@@ -25,7 +25,7 @@ CREATE TABLE organizations (
 );
 
 CREATE TABLE users (
-  id            INTEGER PRIMARY KEY,
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: audit events name actors by id
   org_id        INTEGER NOT NULL REFERENCES organizations(id),
   email         TEXT    NOT NULL,  -- lower-case
   name          TEXT    NOT NULL,
@@ -76,6 +76,8 @@ constexpr const char* kSchemaV2 = R"sql(
 ALTER TABLE users ADD COLUMN scope BLOB;  -- NULL: all groups; else msgpack of the scope
 ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN totp_enabled INTEGER NOT NULL DEFAULT 0;
+-- The last TOTP time step accepted: a code is good once (RFC 6238 section 5.2).
+ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
 -- user.list, seat counts and role.delete all look users up by organisation (and role).
 CREATE INDEX users_by_org_role ON users(org_id, role_id);
 

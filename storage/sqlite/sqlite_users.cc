@@ -14,7 +14,7 @@ constexpr std::string_view kAdminRole = "admin";
 
 constexpr const char* kUserColumns =
     "id, org_id, email, name, role_id, password_hash, status, hidden, created_at, scope, "
-    "totp_secret, totp_enabled FROM users ";
+    "totp_secret, totp_enabled, totp_last_step FROM users ";
 
 Result<User> ReadUser(const Statement& row) {
   User user;
@@ -32,6 +32,7 @@ Result<User> ReadUser(const Statement& row) {
   user.scope = std::move(*scope);
   user.totp_secret = row.Text(10);
   user.totp_enabled = row.Bool(11);
+  user.totp_last_step = row.Int(12);
   return user;
 }
 
@@ -60,13 +61,14 @@ Result<User> SqliteStore::InsertUser(User user) {
   Result<Statement> insert = Statement::Prepare(
       db_.get(),
       "INSERT INTO users (org_id, email, name, role_id, password_hash, status, hidden, created_at, "
-      "scope, totp_secret, totp_enabled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "scope, totp_secret, totp_enabled, totp_last_step) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, user.org_id).Bind(2, user.email).Bind(3, user.name).Bind(4, user.role_id);
   insert->Bind(5, user.password_hash).Bind(6, user.status).BindBool(7, user.hidden);
   insert->Bind(8, user.created_at);
   BindScope(*insert, 9, user.scope);
-  insert->Bind(10, user.totp_secret).BindBool(11, user.totp_enabled);
+  insert->Bind(10, user.totp_secret).BindBool(11, user.totp_enabled).Bind(12, user.totp_last_step);
   if (Status s = insert->Run(); !s.ok()) {
     if (IsUniqueViolation(insert->error_code())) {
       return Status::Conflict("user '" + user.email + "' already exists");
@@ -122,12 +124,12 @@ Status SqliteStore::UpdateUser(const User& user) {
   Result<Statement> update = Statement::Prepare(
       db_.get(),
       "UPDATE users SET name = ?2, role_id = ?3, password_hash = ?4, status = ?5, scope = ?6, "
-      "totp_secret = ?7, totp_enabled = ?8 WHERE id = ?1");
+      "totp_secret = ?7, totp_enabled = ?8, totp_last_step = ?9 WHERE id = ?1");
   if (!update.ok()) return update.status();
   update->Bind(1, user.id).Bind(2, user.name).Bind(3, user.role_id).Bind(4, user.password_hash);
   update->Bind(5, user.status);
   BindScope(*update, 6, user.scope);
-  update->Bind(7, user.totp_secret).BindBool(8, user.totp_enabled);
+  update->Bind(7, user.totp_secret).BindBool(8, user.totp_enabled).Bind(9, user.totp_last_step);
   if (Status s = update->Run(); !s.ok()) return s;
   if (sqlite3_changes(db_.get()) == 0) return UserNotFound(user.id);
   return Status::Ok();

@@ -47,9 +47,17 @@ TEST(Totp, EnrolledUserNeedsTheCurrentCodeAtEveryPasswordLogin) {
   EXPECT_EQ(refused.status().code(), ErrorCode::kOtpRequired);
   EXPECT_EQ(no_code->WaitClosed(kWait)->code, 4401);
 
+  // The code that confirmed enrolment is spent: log in with the next step's code.
+  Ok(*owner, Req({{"t", "test.clock.advance"}, {"ms", 30 * 1000}}));
+  time.advanced_ms += 30 * 1000;
   std::string old_code = time.Code(secret);
   auto with_code = Connect(broker);
   EXPECT_TRUE(with_code->Hello(PasswordWithOtp(kOwnerEmail, kOwnerPassword, old_code), kWait).ok());
+  // A code works once (RFC 6238 section 5.2): the same code again is refused.
+  auto replay = Connect(broker);
+  auto replayed = replay->Hello(PasswordWithOtp(kOwnerEmail, kOwnerPassword, old_code), kWait);
+  ASSERT_FALSE(replayed.ok());
+  EXPECT_EQ(replayed.status().code(), ErrorCode::kOtpRequired);
 
   // An hour later the old code is worthless and the new one works.
   Ok(*with_code, Req({{"t", "test.clock.advance"}, {"ms", 3600 * 1000}}));

@@ -64,6 +64,7 @@ TEST_F(SqliteStore, UpdatesEveryMutableFieldOfAUser) {
   user.scope = ScopeOf({9}, {"Support"});
   user.totp_secret = "SECRET";
   user.totp_enabled = true;
+  user.totp_last_step = 59'000'123;
   ASSERT_TRUE(store_->UpdateUser(user).ok());
   Result<User> got = store_->GetUser(user.id);
   ASSERT_TRUE(got.ok());
@@ -74,6 +75,7 @@ TEST_F(SqliteStore, UpdatesEveryMutableFieldOfAUser) {
   EXPECT_EQ(got->scope, user.scope);
   EXPECT_EQ(got->totp_secret, "SECRET");
   EXPECT_TRUE(got->totp_enabled);
+  EXPECT_EQ(got->totp_last_step, 59'000'123);
 
   user.scope = Value();  // back to all groups
   user.totp_enabled = false;
@@ -82,6 +84,17 @@ TEST_F(SqliteStore, UpdatesEveryMutableFieldOfAUser) {
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(got->scope.is_nil());
   EXPECT_FALSE(got->totp_enabled);
+}
+
+TEST_F(SqliteStore, DeletedUsersIdIsNeverGivenToANewUser) {
+  // Audit events name actors by id: an id must keep naming one person forever.
+  const std::int64_t org_id = NewOrganization("demo");
+  User first = NewUser(org_id, "first@b");
+  User last = NewUser(org_id, "last@b");
+  ASSERT_TRUE(store_->DeleteUser(last.id).ok());
+  User next = NewUser(org_id, "next@b");
+  EXPECT_GT(next.id, last.id);
+  EXPECT_NE(next.id, first.id);
 }
 
 TEST_F(SqliteStore, UpdateUserLeavesEmailAndOrganisationAlone) {

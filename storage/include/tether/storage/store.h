@@ -4,7 +4,9 @@
 //
 // Thread-safety: a Store is used by one thread at a time. In the broker that is the
 // storage thread (storage_thread.h); tools such as `tetherctl` use it directly.
-// Every failure is a Status: not_found, conflict (a unique key), internal (I/O).
+// Every failure is a Status: not_found, conflict (a unique key or a state rule), expired
+// (a single-use token past its date), bad_request (a value the store cannot keep),
+// internal (I/O).
 #pragma once
 
 #include <cstdint>
@@ -49,6 +51,7 @@ struct User {
   Value scope;                    // nil: all groups; else {"groups":[ids],"departments":[names]}
   std::string totp_secret;        // base32; "" when never enrolled
   bool totp_enabled = false;      // confirmed: every password login needs an otp
+  std::int64_t totp_last_step = 0;  // the last TOTP time step accepted (a code works once)
 };
 
 // A custom role (the three built-ins live in code, policy/privileges.h).
@@ -170,7 +173,8 @@ class Store {
                                                           const std::vector<std::string>& role_ids) = 0;
 
   // Users, continued. UpdateUser writes every mutable field (name, role_id,
-  // password_hash, status, scope, totp_secret, totp_enabled) of the user with that id.
+  // password_hash, status, scope, totp_secret, totp_enabled, totp_last_step) of the user
+  // with that id.
   virtual Status UpdateUser(const User& user) = 0;
   // Deletes the user and their tokens; not_found when there is none.
   virtual Status DeleteUser(std::int64_t user_id) = 0;
@@ -187,7 +191,7 @@ class Store {
   // user holds the role (checked in the same transaction). Lookups are per organisation:
   // a role of another organisation is not_found.
   virtual Result<Role> CreateRole(Role role) = 0;
-  virtual Status UpdateRole(const Role& role) = 0;
+  virtual Status UpdateRole(const Role& role) = 0;  // by role.id within role.org_id
   virtual Status DeleteRole(std::int64_t org_id, std::string_view role_id) = 0;
   virtual Result<Role> GetRole(std::int64_t org_id, std::string_view role_id) = 0;
   virtual Result<std::vector<Role>> ListRoles(std::int64_t org_id) = 0;  // by name
