@@ -28,7 +28,7 @@ constexpr Rule kRules[] = {
      "change the two-factor policy"},
     {Action::kOrgChangeSessionConfirmation, Privilege::kSessionConfirmation, false,
      "decide whether sessions need the end user's consent"},
-    // Roles (docs/access-model-wire.md). The support user may not change roles or
+    // Roles (protocol/PROTOCOL.md §6). The support user may not change roles or
     // privileges (POLICY.md "Support access").
     {Action::kRoleList, std::nullopt, false, "list roles"},
     {Action::kRoleCreate, Privilege::kAssignRoles, true, "create roles"},

@@ -108,7 +108,7 @@ const Case kCases[] = {
      Missing("two_factor_auth"), Missing("two_factor_auth")},
     // session_confirmation: its own privilege (Admin and Super Admin).
     {Action::kOrgChangeSessionConfirmation, kAllow, kAllow, Missing("session_confirmation"), kAllow},
-    // Roles (docs/access-model-wire.md): list for any user; create, update, delete need
+    // Roles (protocol/PROTOCOL.md §6): list for any user; create, update, delete need
     // `assign_roles`. POLICY.md "Support access": the support user may not change roles
     // or privileges.
     {Action::kRoleList, kAllow, kAllow, kAllow, kAllow},

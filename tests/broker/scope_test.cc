@@ -1,4 +1,4 @@
-// Scope on the wire (docs/access-model-wire.md): nil = all groups, or
+// Scope on the wire (protocol/PROTOCOL.md §6): nil = all groups, or
 // {"groups":[id strings],"departments":[names]}; group ids are decimal strings.
 #include "policy/scope.h"
 

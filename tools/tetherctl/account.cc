@@ -1,5 +1,5 @@
 // The caller's own account: `login`, `logout`, `password change`, `totp enroll|confirm|
-// disable` and `notifications` (PROTOCOL.md §4, docs/access-model-wire.md).
+// disable` and `notifications` (PROTOCOL.md §4, protocol/PROTOCOL.md §6).
 #include <algorithm>
 #include <iostream>
 #include <memory>

@@ -1,4 +1,4 @@
-// Device groups: `group list|create|delete` and `device move` (docs/access-model-wire.md:
+// Device groups: `group list|create|delete` and `device move` (protocol/PROTOCOL.md §6:
 // group.list, group.create, group.delete, device.move).
 #include <iostream>
 #include <memory>

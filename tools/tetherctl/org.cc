@@ -1,5 +1,5 @@
 // The organisation: `org show` (org.get), `org set` (org.update) and `licence`
-// (licence.get) — PROTOCOL.md §6.1, §6.2 and docs/access-model-wire.md.
+// (licence.get) — PROTOCOL.md §6.1, §6.2 and protocol/PROTOCOL.md §6.
 #include <charconv>
 #include <iostream>
 #include <memory>

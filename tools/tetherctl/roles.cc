@@ -1,4 +1,4 @@
-// Roles: `role list|create|update|delete` (docs/access-model-wire.md: role.list,
+// Roles: `role list|create|update|delete` (protocol/PROTOCOL.md §6: role.list,
 // role.create, role.update, role.delete). Privilege names are those of POLICY.md; the
 // broker checks them, so this tool never goes stale when privileges are added.
 #include <iostream>

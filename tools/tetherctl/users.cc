@@ -1,5 +1,5 @@
 // Users: `user list|invite|set|remove|transfer-ownership|reset-password`
-// (docs/access-model-wire.md: user.list, user.invite, user.update, user.remove,
+// (protocol/PROTOCOL.md §6: user.list, user.invite, user.update, user.remove,
 // user.transfer_ownership, user.password_reset).
 #include <iostream>
 #include <memory>
