@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "connection.h"
+#include "sessions/session_service.h"
 
 namespace tether::broker {
 
@@ -16,7 +17,34 @@ Broker::Broker(const BrokerConfig& config, Clock& clock, TestClock* test_clock,
       audit_(storage),
       loop_(loop),
       account_failures_(config.login_failures_per_account, config.login_failure_window.count()),
-      address_failures_(config.login_failures_per_address, config.login_failure_window.count()) {}
+      address_failures_(config.login_failures_per_address, config.login_failure_window.count()),
+      key_guesses_(config.key_guesses_per_address, 3600 * 1000) {
+  SessionTimeouts timeouts;
+  timeouts.key_life_ms = config.session_key_life.count();
+  timeouts.consent_ms = config.consent_timeout.count();
+  timeouts.controller_grace_ms = config.controller_grace.count();
+  timeouts.agent_return_ms = config.agent_return_grace.count();
+  timeouts.idle_ms = config.idle_timeout.count();
+  sessions_ = std::make_unique<SessionService>(*this, timeouts, config.frame_budget_bytes);
+}
+
+Broker::~Broker() = default;
+
+void Broker::StartTimers() {
+  sweep_timer_ = new uv_timer_t{};
+  uv_timer_init(loop_, sweep_timer_);
+  sweep_timer_->data = this;
+  uv_timer_start(
+      sweep_timer_, [](uv_timer_t* t) { static_cast<Broker*>(t->data)->sessions().Sweep(); }, 250, 250);
+}
+
+void Broker::StopTimers() {
+  if (sweep_timer_ == nullptr) return;
+  uv_timer_stop(sweep_timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(sweep_timer_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  sweep_timer_ = nullptr;
+}
 
 void Broker::Register(Connection* connection) {
   connections_[connection->id()] = connection;
@@ -51,7 +79,11 @@ std::string Broker::RenderMetrics() {
 
 void Broker::BeginShutdown() {
   shutting_down_ = true;
-  ForEachConnection([](Connection& connection) { connection.Close(CloseReason::kShutdown); });
+  // ARCHITECTURE.md: commit the broker_shutdown end of every open session, tell the
+  // participants (session.ended), then close every connection with 1001.
+  sessions_->EndAll(EndReason::kBrokerShutdown, [this] {
+    ForEachConnection([](Connection& connection) { connection.Close(CloseReason::kShutdown); });
+  });
 }
 
 Connection* ConnectionRef::Get() const { return broker ? broker->FindConnection(id) : nullptr; }

@@ -23,12 +23,14 @@
 namespace tether::broker {
 
 class Connection;
+class SessionService;
 
 class Broker {
  public:
   // `test_clock` is non-null only under --test-clock (it is then also `clock`).
   Broker(const BrokerConfig& config, Clock& clock, TestClock* test_clock,
          storage::StorageThread& storage, uv_loop_t* loop);
+  ~Broker();
 
   const BrokerConfig& config() const { return config_; }
   Clock& clock() { return clock_; }
@@ -39,6 +41,12 @@ class Broker {
   Metrics& metrics() { return metrics_; }
   auth::FailureLimiter& account_failures() { return account_failures_; }
   auth::FailureLimiter& address_failures() { return address_failures_; }
+  auth::FailureLimiter& key_guesses() { return key_guesses_; }
+  SessionService& sessions() { return *sessions_; }
+
+  // The periodic sweep of session deadlines (a few times a second, on the loop).
+  void StartTimers();
+  void StopTimers();
 
   // Runs `job` on the storage thread and `done` on the loop with its result.
   template <typename R>
@@ -58,7 +66,8 @@ class Broker {
   std::string RenderMetrics();
 
   bool shutting_down() const { return shutting_down_; }
-  // Stops accepting and closes every connection with 1001 after what is queued for it.
+  // Stops accepting, ends every session (broker_shutdown, audited), then closes every
+  // connection with 1001 after what is queued for it.
   void BeginShutdown();
 
  private:
@@ -71,6 +80,9 @@ class Broker {
   Metrics metrics_;
   auth::FailureLimiter account_failures_;
   auth::FailureLimiter address_failures_;
+  auth::FailureLimiter key_guesses_;
+  std::unique_ptr<SessionService> sessions_;
+  uv_timer_t* sweep_timer_ = nullptr;  // owned; freed in its close callback
   std::unordered_map<std::uint64_t, Connection*> connections_;
   std::uint64_t last_connection_id_ = 0;
   bool shutting_down_ = false;

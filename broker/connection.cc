@@ -3,6 +3,7 @@
 
 #include "broker.h"
 #include "core/log.h"
+#include "sessions/session_service.h"
 #include "handlers/handlers.h"
 #include "tether/protocol/data_frame.h"
 
@@ -21,7 +22,20 @@ Connection::Connection(std::uint64_t id, Transport& transport, Broker& broker)
   broker_.Register(this);
 }
 
-Connection::~Connection() { broker_.Unregister(this); }
+Connection::~Connection() {
+  bool agent = identity_ && identity_->is_agent();
+  broker_.Unregister(this);
+  broker_.sessions().OnConnectionClosed(id_, agent);
+}
+
+void Connection::OnDrained() { broker_.sessions().relay().OnDrained(*this); }
+
+void Connection::SendFrame(std::span<const std::uint8_t> bytes) {
+  Metrics& metrics = broker_.metrics();
+  ++metrics.messages_out;
+  metrics.bytes_out += bytes.size();
+  transport_.Send(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+}
 
 ConnectionRef Connection::ref() const { return ConnectionRef{&broker_, id_}; }
 
@@ -86,7 +100,9 @@ void Connection::DispatchControl(std::span<const std::uint8_t> bytes) {
     return;
   }
   const HandlerEntry* entry = FindHandler(type);
-  if (entry == nullptr || (entry->test_only && broker_.test_clock() == nullptr)) {
+  bool agent = identity_ && identity_->is_agent();
+  bool callable = entry != nullptr && (type == "hello" || (agent ? entry->agents : entry->users));
+  if (!callable || (entry->test_only && broker_.test_clock() == nullptr)) {
     ReplyError(id, Status::BadRequest("unknown message type '" + type + "'"));
     return;
   }
@@ -115,9 +131,7 @@ void Connection::DispatchDataFrame(std::span<const std::uint8_t> bytes) {
     ReplyError(std::nullopt, frame.status());
     return;
   }
-  // Sessions arrive with the session issue; until then no session exists to route to.
-  ReplyError(std::nullopt, Status::NotFound("no session '" + std::string(frame->session_id) +
-                                                "' that you take part in"));
+  broker_.sessions().OnDataFrame(*this, frame->session_id, bytes);
 }
 
 void Connection::Send(const Value& message) {
@@ -186,7 +200,16 @@ storage::AuditEvent Connection::NewAuditEvent(std::string action, std::string ou
   event.action = std::move(action);
   event.outcome = std::move(outcome);
   event.source = peer_address();
-  if (identity_) {
+  if (identity_ && identity_->kind == Identity::Kind::kDevice) {
+    event.chain = identity_->actor.org_id;
+    event.actor_kind = "device";
+    event.actor_id = identity_->device.id;
+  } else if (identity_ && identity_->kind == Identity::Kind::kAttendedAgent) {
+    event.chain = identity_->actor.org_id;
+    event.actor_kind = "agent";
+    event.actor_id = identity_->agent_name;
+    event.session_id = identity_->attended_session_id;
+  } else if (identity_) {
     event.chain = identity_->actor.org_id;
     event.actor_kind = "user";
     event.actor_id = std::to_string(identity_->actor.user_id);

@@ -35,13 +35,24 @@ struct ConnectionRef {
 
 // Who is on the other end once `hello` succeeded.
 struct Identity {
-  policy::Actor actor;
+  // A person (password, token, invite, reset), an attended agent (session_key) or an
+  // enrolled unattended device (enroll, device).
+  enum class Kind { kUser, kAttendedAgent, kDevice };
+  Kind kind = Kind::kUser;
+  policy::Actor actor;  // users; for agents only org_id is set
   storage::User user;
   std::string org_slug;
   std::string token_hash;  // the token this connection logged in with or was issued
   // The organisation requires 2FA and this user has not enrolled yet: only TOTP
   // enrolment and logout are answered until they have.
   bool must_enrol_totp = false;
+  // Agents.
+  std::string agent_name;           // the name the agent gave
+  std::string attended_session_id;  // attended: its one session
+  storage::Device device;           // devices
+  protocol::Value agent_info;       // the last agent.info {hostname, os, uptime_s, reported_at}
+
+  bool is_agent() const { return kind != Kind::kUser; }
 };
 
 class Connection {
@@ -64,6 +75,18 @@ class Connection {
   void Reply(std::uint64_t re, protocol::Value fields = protocol::Value::MakeMap());
   void ReplyError(std::optional<std::uint64_t> re, const protocol::Status& status);
   void SendEvent(std::string_view event, protocol::Value fields);
+  // A data frame as received from another participant: forwarded unchanged.
+  void SendFrame(std::span<const std::uint8_t> bytes);
+  // Backpressure, through the transport (Relay decides when).
+  std::size_t queued_bytes() const { return transport_.queued_bytes(); }
+  void PauseReading() { transport_.PauseReading(); }
+  void ResumeReading() { transport_.ResumeReading(); }
+  void NotifyWhenBelow(std::size_t bytes) { transport_.NotifyWhenBelow(bytes); }
+  void ConfirmAlive() { transport_.ConfirmAlive(); }
+  // From the transport: the queue fell below the mark set with NotifyWhenBelow.
+  void OnDrained();
+  // agent.info: what the agent reported about its computer.
+  void SetAgentInfo(protocol::Value info) { if (identity_) identity_->agent_info = std::move(info); }
   void Close(CloseReason reason);
   // hello: authentication is in flight; later messages wait until it ends.
   void BeginAuthentication() { state_ = State::kAuthenticating; }

@@ -84,6 +84,7 @@ class Process {
     auto* self = static_cast<Process*>(handle->data);
     if (self->broker_.connection_count() > 0 && uv_now(self->loop_) < self->deadline_) return;
     uv_timer_stop(handle);
+    self->broker_.StopTimers();
     self->storage_.Stop();  // commits every queued audit event
     self->poster_.Close();
     self->server_.BeginDestroy();
@@ -148,6 +149,7 @@ int Run(const tb::BrokerConfig& config, const std::string& port_file) {
              {"tls", config.tls_cert.empty() ? "off" : "on"},
              {"db", config.db_path}});
     Process process(broker, **server, storage, poster, &loop);
+    broker.StartTimers();
     uv_run(&loop, UV_RUN_DEFAULT);
     (*server)->FinishDestroy();  // the second stage of the lws shutdown
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -67,6 +67,13 @@ const std::map<std::string, Apply>& Keys() {
       {"login_failures_per_account", Positive(&BrokerConfig::login_failures_per_account)},
       {"login_failures_per_address", Positive(&BrokerConfig::login_failures_per_address)},
       {"login_failure_window_ms", Positive(&BrokerConfig::login_failure_window)},
+      {"session_key_life_ms", Positive(&BrokerConfig::session_key_life)},
+      {"consent_timeout_ms", Positive(&BrokerConfig::consent_timeout)},
+      {"controller_grace_ms", Positive(&BrokerConfig::controller_grace)},
+      {"agent_return_grace_ms", Positive(&BrokerConfig::agent_return_grace)},
+      {"idle_timeout_ms", Positive(&BrokerConfig::idle_timeout)},
+      {"frame_budget_bytes", Positive(&BrokerConfig::frame_budget_bytes)},
+      {"key_guesses_per_address", Positive(&BrokerConfig::key_guesses_per_address)},
   };
   return kKeys;
 }

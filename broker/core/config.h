@@ -29,6 +29,16 @@ struct BrokerConfig {
   std::size_t max_message_bytes = 1 << 20;
   std::size_t max_connections = 10'000;
 
+  // Sessions (PROTOCOL.md "Sessions").
+  std::chrono::milliseconds session_key_life{10 * 60 * 1000};
+  std::chrono::milliseconds consent_timeout{60'000};
+  std::chrono::milliseconds controller_grace{30'000};
+  std::chrono::milliseconds agent_return_grace{30'000};
+  std::chrono::milliseconds idle_timeout{0};  // 0: sessions never end for idleness
+  std::size_t frame_budget_bytes = 1 << 20;  // per connection, before the sender pauses
+  // Wrong attended keys tolerated per address per hour (README states the bound).
+  std::size_t key_guesses_per_address = 10;
+
   // Failed logins tolerated per window before rate_limited (PROTOCOL.md close 4429).
   std::size_t login_failures_per_account = 5;
   std::size_t login_failures_per_address = 20;

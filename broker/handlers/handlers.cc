@@ -34,6 +34,20 @@ constexpr std::array kHandlers = {
     HandlerEntry{"auth.totp.enroll", &HandleTotpEnroll, false},
     HandlerEntry{"auth.totp.confirm", &HandleTotpConfirm, false},
     HandlerEntry{"auth.totp.disable", &HandleTotpDisable, false},
+    HandlerEntry{"session.create", &HandleSessionCreate},
+    HandlerEntry{"session.end", &HandleSessionEnd},
+    HandlerEntry{"session.rejoin", &HandleSessionRejoin},
+    HandlerEntry{"session.list", &HandleSessionList},
+    HandlerEntry{"session.resize", &HandleSessionResize},
+    HandlerEntry{"session.info", &HandleSessionInfo},
+    // Both sides.
+    HandlerEntry{"session.leave", &HandleSessionLeave, false, true, true},
+    HandlerEntry{"file.begin", &HandleFileBegin, false, true, true},
+    HandlerEntry{"file.end", &HandleFileEnd, false, true, true},
+    // Agents only.
+    HandlerEntry{"session.consent", &HandleSessionConsent, false, false, true},
+    HandlerEntry{"session.exit", &HandleSessionExit, false, false, true},
+    HandlerEntry{"agent.info", &HandleAgentInfo, false, false, true},
 };
 
 }  // namespace

@@ -23,7 +23,9 @@ using Handler = void (*)(Request& request);
 struct HandlerEntry {
   std::string_view type;
   Handler handler;
-  bool test_only;  // exists only under --test-clock
+  bool test_only = false;  // exists only under --test-clock
+  bool users = true;       // people may send it
+  bool agents = false;     // agents may send it
 };
 
 // nullptr for an unknown type.
@@ -56,7 +58,21 @@ void HandleTotpEnroll(Request& request);
 void HandleTotpConfirm(Request& request);
 void HandleTotpDisable(Request& request);
 
+void HandleSessionCreate(Request& request);
+void HandleSessionEnd(Request& request);
+void HandleSessionLeave(Request& request);
+void HandleSessionRejoin(Request& request);
+void HandleSessionList(Request& request);
+void HandleSessionResize(Request& request);
+void HandleSessionInfo(Request& request);
+void HandleSessionConsent(Request& request);
+void HandleSessionExit(Request& request);
+void HandleAgentInfo(Request& request);
+void HandleFileBegin(Request& request);
+void HandleFileEnd(Request& request);
+
 // hello's other kinds (hello.cc dispatches to them).
+void HelloWithSessionKey(Request& request, const protocol::Value& auth);
 void HelloWithInvitation(Request& request, const protocol::Value& auth);
 void HelloWithReset(Request& request, const protocol::Value& auth);
 

@@ -269,6 +269,7 @@ void HandleHello(Request& request) {
   if (*kind == "token") return HelloWithToken(request, **auth);
   if (*kind == "invite") return HelloWithInvitation(request, **auth);
   if (*kind == "reset") return HelloWithReset(request, **auth);
+  if (*kind == "session_key") return HelloWithSessionKey(request, **auth);
   connection.ReplyError(request.id, Status::BadRequest("auth kind '" + *kind + "' is not supported"));
 }
 

@@ -54,6 +54,16 @@ constexpr Rule kRules[] = {
     // The user's own things.
     {Action::kNotificationList, std::nullopt, false, "list notifications"},
     {Action::kOwnAccount, std::nullopt, false, "change their own account"},
+
+    // Sessions and devices (POLICY.md "Sessions", "Privileges").
+    {Action::kSessionCreate, Privilege::kRemoteSupport, false, "start attended sessions"},
+    {Action::kSessionConnect, Privilege::kUnattendedAccess, false, "connect to unattended devices"},
+    {Action::kSessionEndOthers, Privilege::kManageTechnicians, false, "end other technicians' sessions"},
+    {Action::kSessionList, std::nullopt, false, "list sessions"},
+    {Action::kDeviceList, std::nullopt, false, "list devices"},
+    {Action::kDeployKeyCreate, Privilege::kDeployment, true, "create deployment keys"},
+    {Action::kDeviceManage, Privilege::kDeployment, false, "manage devices"},
+    {Action::kDeviceWake, Privilege::kWakeOnLan, false, "wake devices"},
 };
 
 // POLICY.md "Privileges": custom roles hold any subset except these.
@@ -214,6 +224,14 @@ protocol::Status AuthorizeScopeAssignment(const Actor& actor, const OrgFacts& or
         "you need the privilege 'group_permissions' to choose groups for a user");
   }
   return CheckPlanAllowsGroups(org);
+}
+
+bool SessionInScope(const Actor& actor, const SessionFacts& session) {
+  if (actor.org_id != session.org_id) return false;
+  if (actor.user_id == session.controller_id) return true;
+  if (!session.attended) return ScopeCovers(actor.scope, session.device_group, session.device_department);
+  if (actor.scope.all_groups) return true;
+  return ScopesOverlap(actor.scope, session.controller_scope);
 }
 
 }  // namespace tether::broker::policy

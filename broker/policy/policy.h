@@ -65,6 +65,14 @@ enum class Action {
   kDeviceMove,
   kNotificationList,
   kOwnAccount,  // own password, own TOTP enrolment: any user
+  kSessionCreate,     // attended session (takes the remote_support privilege)
+  kSessionConnect,    // unattended session (scope is checked apart: SessionInScope)
+  kSessionEndOthers,  // end a session one does not control (manage_technicians)
+  kSessionList,
+  kDeviceList,
+  kDeployKeyCreate,  // a support user may not create deployment keys
+  kDeviceManage,     // rotate a device's secret, delete a device
+  kDeviceWake,
 };
 
 // ok, or permission_denied with a message naming what is missing.
@@ -98,6 +106,19 @@ protocol::Status CheckPlanAllowsGroups(const OrgFacts& org);
 // Assigning `scope` (invite or user.update): a scope other than all groups needs
 // group_permissions and a plan with groups.
 protocol::Status AuthorizeScopeAssignment(const Actor& actor, const OrgFacts& org, const Scope& scope);
+// Whether a session is in the actor's scope (POLICY.md "Groups and scope"): an
+// unattended session when its device's group is; an attended one when the actor's scope
+// is all groups or shares a group with its controller's. Always when the actor controls it.
+struct SessionFacts {
+  std::int64_t org_id = 0;
+  bool attended = true;
+  std::int64_t controller_id = 0;
+  Scope controller_scope;
+  std::int64_t device_group = 0;
+  std::string device_department;
+};
+bool SessionInScope(const Actor& actor, const SessionFacts& session);
+
 // Whether users of a role take a remote-support seat (POLICY.md "Licences").
 inline bool TakesSeat(const PrivilegeSet& role_privileges) { return Has(role_privileges, Privilege::kRemoteSupport); }
 

@@ -20,9 +20,18 @@ void LwsTransport::Send(std::vector<std::uint8_t> message) {
   if (close_after_flush_) return;
   std::vector<std::uint8_t> framed(LWS_PRE + message.size());
   std::memcpy(framed.data() + LWS_PRE, message.data(), message.size());
+  queued_bytes_ += message.size();
   output_.push_back(std::move(framed));
   lws_callback_on_writable(wsi_);
 }
+
+void LwsTransport::PauseReading() { lws_rx_flow_control(wsi_, 0); }
+
+void LwsTransport::ResumeReading() { lws_rx_flow_control(wsi_, 1); }
+
+// We are not reading this peer on purpose, so its pongs wait in the socket: tell lws
+// the connection is valid so keep-alive does not hang up on it (PROTOCOL.md).
+void LwsTransport::ConfirmAlive() { lws_validity_confirmed(wsi_); }
 
 void LwsTransport::Close(CloseReason reason) {
   if (close_after_flush_) return;
@@ -81,6 +90,11 @@ int LwsTransport::OnWritable() {
     int written = lws_write(wsi_, front.data() + LWS_PRE, size, LWS_WRITE_BINARY);
     if (written < static_cast<int>(size)) return -1;  // the socket is gone
     output_.pop_front();
+    queued_bytes_ -= size;
+    if (notify_below_ != 0 && queued_bytes_ < notify_below_) {
+      notify_below_ = 0;
+      connection_->OnDrained();
+    }
     if (!output_.empty() || close_after_flush_) lws_callback_on_writable(wsi_);
     return 0;
   }

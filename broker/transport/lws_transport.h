@@ -31,6 +31,11 @@ class LwsTransport final : public Transport {
   void Close(CloseReason reason) override;
   void SetTimer(std::chrono::milliseconds after) override;
   const std::string& peer_address() const override { return peer_address_; }
+  std::size_t queued_bytes() const override { return queued_bytes_; }
+  void PauseReading() override;
+  void ResumeReading() override;
+  void NotifyWhenBelow(std::size_t bytes) override { notify_below_ = bytes; }
+  void ConfirmAlive() override;
 
   // From the lws callback; each returns what the callback must return.
   int OnReceive(const void* in, std::size_t len);
@@ -45,6 +50,8 @@ class LwsTransport final : public Transport {
   // Each queued message carries LWS_PRE bytes of headroom before its payload.
   std::deque<std::vector<std::uint8_t>> output_;
   std::optional<CloseReason> close_after_flush_;
+  std::size_t queued_bytes_ = 0;  // payload bytes in output_
+  std::size_t notify_below_ = 0;  // 0: nobody waits for a drain
   std::vector<std::uint8_t> incoming_;  // the message being reassembled
   bool incoming_binary_ = true;
   bool discarding_ = false;  // the rest of an oversized message

@@ -26,6 +26,15 @@ class Transport {
   virtual void SetTimer(std::chrono::milliseconds after) = 0;
   // The client's address, for audit and rate limits.
   virtual const std::string& peer_address() const = 0;
+
+  // Backpressure (ARCHITECTURE.md): bytes queued and not yet written; stop and restart
+  // reading this client; be told (Connection::OnDrained, once) when the queue falls
+  // below `bytes`; and keep a paused client from being dropped by keep-alive.
+  virtual std::size_t queued_bytes() const = 0;
+  virtual void PauseReading() = 0;
+  virtual void ResumeReading() = 0;
+  virtual void NotifyWhenBelow(std::size_t bytes) = 0;
+  virtual void ConfirmAlive() = 0;
 };
 
 }  // namespace tether::broker

@@ -145,10 +145,54 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_by_user ON notifications(user_id, created_at);
 )sql";
 
+// Version 3: sessions, deployment keys and device listing (issue 4; PROTOCOL.md
+// "Sessions", docs/sessions-wire.md). A session row is a record: it outlives its
+// controller and its device, so neither is a foreign key.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE sessions (
+  id            TEXT    PRIMARY KEY,  -- "s_" + 24 hex
+  org_id        INTEGER NOT NULL REFERENCES organizations(id),
+  mode          TEXT    NOT NULL,     -- "attended" | "unattended"
+  state         TEXT    NOT NULL,     -- "scheduled" | "waiting" | "consent" | "active" | "ended"
+  controller_id INTEGER NOT NULL,     -- a user id; no foreign key: users may be deleted
+  device_id     TEXT    NOT NULL,     -- "" when attended; no foreign key: devices may be deleted
+  agent_name    TEXT    NOT NULL,
+  title         TEXT    NOT NULL,
+  scheduled_at  INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  started_at    INTEGER NOT NULL,     -- 0 if never active
+  ended_at      INTEGER NOT NULL,     -- 0 while open
+  end_reason    TEXT    NOT NULL,
+  recorded      INTEGER NOT NULL
+);
+-- Reports: one organisation's sessions by time.
+CREATE INDEX sessions_by_org_time ON sessions(org_id, created_at);
+-- Open sessions are few among many ended ones: EndOpenSessions at start-up and listings
+-- of live sessions read only these rows.
+CREATE INDEX sessions_open ON sessions(org_id) WHERE ended_at = 0;
+
+-- device.list: one organisation's devices by name (version 2 indexed them by group only).
+CREATE INDEX devices_by_org_name ON devices(org_id, name);
+
+-- ON DELETE CASCADE: a key enrolling into a deleted group has nowhere to enrol into, and
+-- falling back to the default group would put devices where nobody chose to.
+CREATE TABLE deploy_keys (
+  key_hash   TEXT    PRIMARY KEY,  -- hex SHA-256 of the key; the key is never stored
+  org_id     INTEGER NOT NULL REFERENCES organizations(id),
+  group_id   INTEGER REFERENCES groups(id) ON DELETE CASCADE,  -- NULL: the default group
+  created_by INTEGER NOT NULL,      -- a user id; no foreign key: the creator may be removed
+  created_at INTEGER NOT NULL,
+  revoked    INTEGER NOT NULL DEFAULT 0
+);
+-- Deleting a group looks its keys up (the cascade): without this index, a full scan.
+CREATE INDEX deploy_keys_by_group ON deploy_keys(group_id);
+)sql";
+
 // Append only. Version N is kMigrations[N - 1].
 constexpr const char* kMigrations[] = {
     kSchemaV1,
     kSchemaV2,
+    kSchemaV3,
 };
 
 Result<int> ReadUserVersion(sqlite3* db) {

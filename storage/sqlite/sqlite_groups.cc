@@ -1,6 +1,6 @@
-// The SQLite store's groups of unattended devices and the devices themselves (POLICY.md
-// "Groups and scope"). Group 0 is the organisation's default group: it has no row, and a
-// device in it has group_id NULL.
+// The SQLite store's groups of unattended devices (POLICY.md "Groups and scope"). Group 0
+// is the organisation's default group: it has no row, and a device in it has group_id
+// NULL. The devices themselves are in sqlite_devices.cc.
 #include <string>
 #include <utility>
 
@@ -10,8 +10,6 @@ namespace tether::storage::sqlite {
 namespace {
 
 constexpr const char* kGroupColumns = "id, org_id, name, department, created_by, created_at FROM groups ";
-constexpr const char* kDeviceColumns =
-    "id, org_id, group_id, name, os, mac, secret_hash, created_at, last_seen FROM devices ";
 
 Group ReadGroup(const Statement& row) {
   Group group;
@@ -24,34 +22,8 @@ Group ReadGroup(const Statement& row) {
   return group;
 }
 
-Device ReadDevice(const Statement& row) {
-  Device device;
-  device.id = row.Text(0);
-  device.org_id = row.Int(1);
-  device.group_id = row.Int(2);  // NULL reads as 0: the default group
-  device.name = row.Text(3);
-  device.os = row.Text(4);
-  device.mac = row.Text(5);
-  device.secret_hash = row.Text(6);
-  device.created_at = row.Int(7);
-  device.last_seen = row.Int(8);
-  return device;
-}
-
-void BindGroupId(Statement& statement, int index, std::int64_t group_id) {
-  if (group_id == 0) {
-    statement.BindNull(index);
-  } else {
-    statement.Bind(index, group_id);
-  }
-}
-
 Status GroupNotFound(std::int64_t group_id) {
   return Status::NotFound("group " + std::to_string(group_id) + " not found");
-}
-
-Status DeviceNotFound(std::string_view device_id) {
-  return Status::NotFound("device '" + std::string(device_id) + "' not found");
 }
 
 Status OrganizationNotFound(std::int64_t org_id) {
@@ -106,7 +78,8 @@ Result<std::vector<Group>> SqliteStore::ListGroups(std::int64_t org_id) {
 
 // The device count and the delete share one write transaction, so a device moved into
 // the group meanwhile cannot be orphaned (the foreign key would refuse it anyway, but as
-// internal rather than as the conflict the caller can explain).
+// internal rather than as the conflict the caller can explain). The group's deployment
+// keys go with it (ON DELETE CASCADE, migration 3).
 Status SqliteStore::DeleteGroup(std::int64_t org_id, std::int64_t group_id) {
   Transaction transaction(db_.get());
   if (Status s = transaction.Begin(); !s.ok()) return s;
@@ -141,60 +114,6 @@ Status SqliteStore::CheckGroupOfOrganization(std::int64_t org_id, std::int64_t g
   if (group_id == 0) return Status::Ok();
   Result<Group> group = GetGroup(org_id, group_id);
   return group.ok() ? Status::Ok() : group.status();
-}
-
-// The foreign key only proves the group exists; that it is of the device's organisation
-// is checked here, in the same transaction as the insert.
-Result<Device> SqliteStore::CreateDevice(Device device) {
-  if (device.created_at == 0) device.created_at = NowMs();
-  Transaction transaction(db_.get());
-  if (Status s = transaction.Begin(); !s.ok()) return s;
-  if (Status s = CheckGroupOfOrganization(device.org_id, device.group_id); !s.ok()) return s;
-  Result<Statement> insert = Statement::Prepare(
-      db_.get(),
-      "INSERT INTO devices (id, org_id, group_id, name, os, mac, secret_hash, created_at, last_seen) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  if (!insert.ok()) return insert.status();
-  insert->Bind(1, device.id).Bind(2, device.org_id);
-  BindGroupId(*insert, 3, device.group_id);
-  insert->Bind(4, device.name).Bind(5, device.os).Bind(6, device.mac).Bind(7, device.secret_hash);
-  insert->Bind(8, device.created_at).Bind(9, device.last_seen);
-  if (Status s = insert->Run(); !s.ok()) {
-    if (IsUniqueViolation(insert->error_code())) {
-      return Status::Conflict("device '" + device.id + "' already exists");
-    }
-    if (IsForeignKeyViolation(insert->error_code())) return OrganizationNotFound(device.org_id);
-    return s;
-  }
-  if (Status s = transaction.Commit(); !s.ok()) return s;
-  return device;
-}
-
-Result<Device> SqliteStore::GetDevice(std::int64_t org_id, std::string_view device_id) {
-  Result<Statement> select = Statement::Prepare(
-      db_.get(), std::string("SELECT ") + kDeviceColumns + "WHERE id = ?1 AND org_id = ?2");
-  if (!select.ok()) return select.status();
-  select->Bind(1, device_id).Bind(2, org_id);
-  Result<bool> row = select->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return DeviceNotFound(device_id);
-  return ReadDevice(*select);
-}
-
-// Both the device and the target group must be of `org_id`: either of another
-// organisation is not_found, as if it did not exist.
-Status SqliteStore::MoveDevice(std::int64_t org_id, std::string_view device_id, std::int64_t group_id) {
-  Transaction transaction(db_.get());
-  if (Status s = transaction.Begin(); !s.ok()) return s;
-  if (Status s = CheckGroupOfOrganization(org_id, group_id); !s.ok()) return s;
-  Result<Statement> update =
-      Statement::Prepare(db_.get(), "UPDATE devices SET group_id = ?3 WHERE id = ?1 AND org_id = ?2");
-  if (!update.ok()) return update.status();
-  update->Bind(1, device_id).Bind(2, org_id);
-  BindGroupId(*update, 3, group_id);
-  if (Status s = update->Run(); !s.ok()) return s;
-  if (sqlite3_changes(db_.get()) == 0) return DeviceNotFound(device_id);
-  return transaction.Commit();
 }
 
 }  // namespace tether::storage::sqlite

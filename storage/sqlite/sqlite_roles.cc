@@ -1,7 +1,5 @@
 // The SQLite store's custom roles (POLICY.md "Privileges"). The three built-in roles live
 // in code; a custom role's id is generated here and can never be mistaken for one of them.
-#include <openssl/rand.h>
-
 #include <array>
 #include <string>
 #include <utility>
@@ -19,19 +17,7 @@ constexpr const char* kRoleColumns =
 
 // "r_" and 16 lowercase hex digits: 64 random bits, so ids are neither guessable nor
 // sequential, and the prefix keeps them apart from the built-in ids.
-Result<std::string> NewRoleId() {
-  std::array<unsigned char, 8> random{};
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-    return Status::Internal("role id: no random bytes (RAND_bytes failed)");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "r_";
-  for (unsigned char byte : random) {
-    id += kHex[byte >> 4];
-    id += kHex[byte & 0x0f];
-  }
-  return id;
-}
+Result<std::string> NewRoleId() { return RandomId("r_", 8, "role id"); }
 
 // Privileges are stored as one comma-separated column; wire names never hold a comma,
 // but a name that did (or an empty one) would not read back as written, so it is refused.

@@ -2,7 +2,10 @@
 // and the helpers the other sqlite_*.cc files share (blobs, scopes, time, emails).
 #include "sqlite_store.h"
 
+#include <openssl/rand.h>
+
 #include <chrono>
+#include <climits>
 #include <string>
 #include <utility>
 
@@ -91,6 +94,29 @@ std::string CountOf(std::uint32_t n, std::string_view noun) {
   text += noun;
   if (n != 1) text += "s";
   return text;
+}
+
+void BindGroupId(Statement& statement, int index, std::int64_t group_id) {
+  if (group_id == 0) {
+    statement.BindNull(index);
+  } else {
+    statement.Bind(index, group_id);
+  }
+}
+
+Result<std::string> RandomId(std::string_view prefix, std::size_t random_bytes, std::string_view what) {
+  std::vector<unsigned char> random(random_bytes);
+  if (random_bytes > static_cast<std::size_t>(INT_MAX) ||
+      RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+    return Status::Internal(std::string(what) + ": no random bytes (RAND_bytes failed)");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(prefix);
+  for (unsigned char byte : random) {
+    id += kHex[byte >> 4];
+    id += kHex[byte & 0x0f];
+  }
+  return id;
 }
 
 std::vector<std::uint8_t> EncodeBlob(const protocol::Value& value) { return protocol::Encode(value); }

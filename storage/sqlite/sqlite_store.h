@@ -2,8 +2,9 @@
 // rest of the code base reaches it through OpenSqliteStore. Split by concern:
 // sqlite_store.cc (open, organisations, tokens), sqlite_users.cc (users),
 // sqlite_roles.cc (custom roles), sqlite_invitations.cc (invitations and password
-// resets), sqlite_groups.cc (groups and devices), sqlite_notifications.cc and
-// sqlite_audit.cc (audit chains).
+// resets), sqlite_groups.cc (groups), sqlite_devices.cc (devices and deployment keys),
+// sqlite_sessions.cc (session records), sqlite_notifications.cc and sqlite_audit.cc
+// (audit chains).
 //
 // Thread-safety: one thread at a time, like every Store.
 #pragma once
@@ -60,7 +61,20 @@ class SqliteStore final : public Store {
 
   Result<Device> CreateDevice(Device device) override;
   Result<Device> GetDevice(std::int64_t org_id, std::string_view device_id) override;
+  Result<Device> FindDevice(std::string_view device_id) override;
+  Result<std::vector<Device>> ListDevices(std::int64_t org_id, std::int64_t group_id) override;
   Status MoveDevice(std::int64_t org_id, std::string_view device_id, std::int64_t group_id) override;
+  Status SetDeviceSecret(std::int64_t org_id, std::string_view device_id,
+                         std::string_view secret_hash) override;
+  Status TouchDevice(std::string_view device_id, std::int64_t last_seen) override;
+  Status DeleteDevice(std::int64_t org_id, std::string_view device_id) override;
+
+  Status CreateDeployKey(const DeployKey& key) override;
+  Result<DeployKey> FindDeployKey(std::string_view key_hash) override;
+
+  Status SaveSession(const SessionRecord& session) override;
+  Result<SessionRecord> GetSession(std::string_view session_id) override;
+  Result<std::vector<SessionRecord>> EndOpenSessions(std::string_view reason, std::int64_t now) override;
 
   Result<Notification> CreateNotification(Notification notification) override;
   Result<std::vector<Notification>> ListNotifications(std::int64_t user_id, bool unread_only,
@@ -116,6 +130,15 @@ Result<protocol::Value> DecodeBlob(std::span<const std::uint8_t> blob);
 void BindScope(Statement& statement, int index, const protocol::Value& scope);
 // Reads a scope column back; `what` names the row in the message of an unreadable blob.
 Result<protocol::Value> ReadScope(const Statement& row, int column, const std::string& what);
+
+// A group id column (devices.group_id, deploy_keys.group_id) is NULL for group 0, the
+// organisation's default group, which has no row; reading NULL back as 0 needs nothing.
+void BindGroupId(Statement& statement, int index, std::int64_t group_id);
+
+// `prefix` followed by `random_bytes` bytes from OpenSSL's RAND_bytes as lowercase hex:
+// ids that are neither guessable nor sequential ("r_" roles, "d_" devices). `what` names
+// the id in the message when the random generator fails.
+Result<std::string> RandomId(std::string_view prefix, std::size_t random_bytes, std::string_view what);
 
 // Milliseconds since the epoch: the store's "now" for records created with time 0.
 std::int64_t NowMs();

@@ -55,6 +55,14 @@ const char* Name(Action action) {
     case Action::kDeviceMove: return "device.move";
     case Action::kNotificationList: return "notification.list";
     case Action::kOwnAccount: return "own account";
+    case Action::kSessionCreate: return "session.create";
+    case Action::kSessionConnect: return "session.connect";
+    case Action::kSessionEndOthers: return "session.end (another's)";
+    case Action::kSessionList: return "session.list";
+    case Action::kDeviceList: return "device.list";
+    case Action::kDeployKeyCreate: return "deploy_key.create";
+    case Action::kDeviceManage: return "device.rotate_secret / device.delete";
+    case Action::kDeviceWake: return "device.wake";
   }
   return "?";
 }
@@ -138,6 +146,18 @@ const Case kCases[] = {
     // The user's own notifications, password and TOTP.
     {Action::kNotificationList, kAllow, kAllow, kAllow, kAllow},
     {Action::kOwnAccount, kAllow, kAllow, kAllow, kAllow},
+    // Sessions (POLICY.md "Privileges", "Sessions"): remote_support starts attended
+    // sessions, unattended_access reaches devices; all three built-ins hold both.
+    {Action::kSessionCreate, kAllow, kAllow, kAllow, kAllow},
+    {Action::kSessionConnect, kAllow, kAllow, kAllow, kAllow},
+    // Ending another's session: manage_technicians (reason admin_ended).
+    {Action::kSessionEndOthers, kAllow, kAllow, Missing("manage_technicians"), kAllow},
+    {Action::kSessionList, kAllow, kAllow, kAllow, kAllow},
+    {Action::kDeviceList, kAllow, kAllow, kAllow, kAllow},
+    // deployment creates keys; the support user may not create deployment keys.
+    {Action::kDeployKeyCreate, kAllow, kAllow, Missing("deployment"), kBarred},
+    {Action::kDeviceManage, kAllow, kAllow, Missing("deployment"), kAllow},
+    {Action::kDeviceWake, kAllow, kAllow, Missing("wake_on_lan"), kAllow},
 };
 
 void Check(Action action, Who who, const Expect& expect) {
@@ -199,7 +219,7 @@ TEST(Policy, DecisionFollowsPrivilegesNotRoleId) {
 
 // Every enumerator has a rule and a row above: a new action added without either fails here.
 TEST(Policy, EveryActionHasARuleAndATableRow) {
-  constexpr int kLast = static_cast<int>(Action::kOwnAccount);
+  constexpr int kLast = static_cast<int>(Action::kDeviceWake);
   for (int i = 0; i <= kLast; ++i) {
     auto action = static_cast<Action>(i);
     Status s = Authorize(MakeActor(Who::kSuperAdmin), action);

@@ -30,7 +30,7 @@ TEST_F(SqliteStore, MigratesFreshDatabaseToCurrentVersion) {
   EXPECT_GE(sqlite::CurrentSchemaVersion(), 1);
   EXPECT_EQ(raw.QueryText("PRAGMA journal_mode"), "wal");
   for (const char* table : {"organizations", "users", "tokens", "audit_events", "roles", "groups", "devices",
-                            "invitations", "notifications"}) {
+                            "invitations", "notifications", "sessions", "deploy_keys"}) {
     EXPECT_EQ(raw.QueryText(std::string("SELECT name FROM sqlite_master WHERE type='table' AND name='") +
                             table + "'"),
               table);

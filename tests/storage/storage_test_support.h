@@ -140,6 +140,36 @@ inline Device MakeDevice(std::int64_t org_id, const std::string& id, std::int64_
   return device;
 }
 
+// A deployment key of `group_id` (0: the default group), created at 1000 by user 1.
+inline DeployKey MakeDeployKey(std::int64_t org_id, const std::string& key_hash, std::int64_t group_id = 0) {
+  DeployKey key;
+  key.key_hash = key_hash;
+  key.org_id = org_id;
+  key.group_id = group_id;
+  key.created_by = 1;
+  key.created_at = 1000;
+  return key;
+}
+
+// An open unattended session, active since 2000: every field differs from its default,
+// so a column read into the wrong field shows.
+inline SessionRecord MakeSession(std::int64_t org_id, const std::string& id, std::int64_t created_at = 1000) {
+  SessionRecord session;
+  session.id = id;
+  session.org_id = org_id;
+  session.mode = "unattended";
+  session.state = "active";
+  session.controller_id = 7;
+  session.device_id = "d_0123456789abcdef01234567";
+  session.agent_name = "Front desk";
+  session.title = "Weekly check";
+  session.scheduled_at = 500;
+  session.created_at = created_at;
+  session.started_at = 2000;
+  session.recorded = true;
+  return session;
+}
+
 // An invitation sent at 1000, expiring at 10000, unused.
 inline Invitation MakeInvitation(std::int64_t org_id, const std::string& token_hash, const std::string& email,
                                  const std::string& role_id = "technician") {

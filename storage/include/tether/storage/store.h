@@ -89,6 +89,35 @@ struct Device {
   std::int64_t last_seen = 0;
 };
 
+// A remote-support session as recorded (the live state is the broker's; this row is for
+// reports, the audit trail and recovery after a crash).
+struct SessionRecord {
+  std::string id;
+  std::int64_t org_id = 0;
+  std::string mode;   // "attended" | "unattended"
+  std::string state;  // "scheduled" | "waiting" | "consent" | "active" | "ended"
+  std::int64_t controller_id = 0;  // user id
+  std::string device_id;           // unattended only
+  std::string agent_name;          // attended: the name the customer gave
+  std::string title;               // scheduled sessions
+  std::int64_t scheduled_at = 0;   // scheduled sessions: not before
+  std::int64_t created_at = 0;
+  std::int64_t started_at = 0;  // when it became active; 0 if never
+  std::int64_t ended_at = 0;
+  std::string end_reason;  // one of PROTOCOL.md's session.ended reasons
+  bool recorded = false;
+};
+
+// A deployment key: lets agents enrol into one group (PROTOCOL.md "deploy_key.create").
+struct DeployKey {
+  std::string key_hash;  // hex SHA-256 of the key
+  std::int64_t org_id = 0;
+  std::int64_t group_id = 0;  // 0: the default group
+  std::int64_t created_by = 0;
+  std::int64_t created_at = 0;
+  bool revoked = false;
+};
+
 // A single-use token sent to someone: an invitation, or a password reset.
 struct Invitation {
   std::string token_hash;  // hex SHA-256 of the token
@@ -214,10 +243,28 @@ class Store {
   virtual Status DeleteGroup(std::int64_t org_id, std::int64_t group_id) = 0;
   virtual Result<std::uint32_t> CountDevicesInGroup(std::int64_t org_id, std::int64_t group_id) = 0;
 
-  // Devices (the access-model part; enrolment extends this later).
+  // Devices. CreateDevice generates the id ("d_" + 24 hex) when empty. FindDevice looks
+  // a device up by id alone (the device hello names no organisation). ListDevices of the
+  // organisation, by name; group_id -1 = every group, 0 = the default group.
   virtual Result<Device> CreateDevice(Device device) = 0;
   virtual Result<Device> GetDevice(std::int64_t org_id, std::string_view device_id) = 0;
+  virtual Result<Device> FindDevice(std::string_view device_id) = 0;
+  virtual Result<std::vector<Device>> ListDevices(std::int64_t org_id, std::int64_t group_id) = 0;
   virtual Status MoveDevice(std::int64_t org_id, std::string_view device_id, std::int64_t group_id) = 0;
+  virtual Status SetDeviceSecret(std::int64_t org_id, std::string_view device_id, std::string_view secret_hash) = 0;
+  virtual Status TouchDevice(std::string_view device_id, std::int64_t last_seen) = 0;
+  virtual Status DeleteDevice(std::int64_t org_id, std::string_view device_id) = 0;
+
+  // Deployment keys. FindDeployKey returns revoked keys too (the caller refuses them).
+  virtual Status CreateDeployKey(const DeployKey& key) = 0;
+  virtual Result<DeployKey> FindDeployKey(std::string_view key_hash) = 0;
+
+  // Sessions. SaveSession inserts or replaces the row with that id. EndOpenSessions ends
+  // every session not yet ended (ended_at = now, end_reason = reason) and returns them:
+  // at start-up with "broker_restart" for sessions a crash left open.
+  virtual Status SaveSession(const SessionRecord& session) = 0;
+  virtual Result<SessionRecord> GetSession(std::string_view session_id) = 0;
+  virtual Result<std::vector<SessionRecord>> EndOpenSessions(std::string_view reason, std::int64_t now) = 0;
 
   // Notifications, newest first.
   virtual Result<Notification> CreateNotification(Notification notification) = 0;

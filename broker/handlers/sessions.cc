@@ -1,0 +1,175 @@
+// Requests of a session's controller and of supervisors-to-be: session.create,
+// session.end, session.leave, session.rejoin, session.list, session.resize, session.info
+// (PROTOCOL.md "Sessions", "In-session control").
+#include "broker.h"
+#include "handlers/admin_request.h"
+#include "handlers/handlers.h"
+#include "handlers/lookups.h"
+#include "handlers/wire.h"
+#include "sessions/session_service.h"
+
+namespace tether::broker {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::Status;
+using protocol::Value;
+
+policy::SessionFacts FactsOf(const Session& session) {
+  policy::SessionFacts facts;
+  facts.org_id = session.org_id;
+  facts.attended = session.attended;
+  facts.controller_id = session.controller.id;
+  facts.controller_scope = ScopeOf(session.controller);
+  facts.device_group = session.device_group;
+  return facts;
+}
+
+// The session named by the request, if the actor may know of it (else not_found).
+protocol::Result<Session*> VisibleSession(Request& request) {
+  auto id = protocol::RequireString(request.message.body, "session_id");
+  if (!id.ok()) return id.status();
+  Session* session = request.connection.broker().sessions().registry().Find(*id);
+  const policy::Actor& actor = request.connection.identity().actor;
+  if (session == nullptr || !policy::SessionInScope(actor, FactsOf(*session))) {
+    return Status::NotFound("no session '" + *id + "'");
+  }
+  return session;
+}
+
+Value SessionToWire(const Session& session) {
+  Value participants = Value::MakeArray();
+  participants.Push(Value::MapOf({{"user", UserToWire(session.controller)}, {"mode", "control"}}));
+  return Value::MapOf({{"session_id", session.id},
+                       {"state", std::string(WireName(session.state))},
+                       {"mode", session.attended ? "attended" : "unattended"},
+                       {"controller", UserToWire(session.controller)},
+                       {"device_id", session.device_id.empty() ? Value() : Value(session.device_id)},
+                       {"started_at", static_cast<std::uint64_t>(session.started_at)},
+                       {"participants", std::move(participants)},
+                       {"recorded", session.recorded}});
+}
+
+}  // namespace
+
+void HandleSessionCreate(Request& request) {
+  Connection& c = request.connection;
+  Status allowed = policy::Authorize(c.identity().actor, policy::Action::kSessionCreate);
+  auto mode = protocol::RequireString(request.message.body, "mode");
+  if (allowed.ok() && !mode.ok()) allowed = mode.status();
+  if (allowed.ok() && *mode != "attended") allowed = Status::BadRequest("field 'mode' must be \"attended\"");
+  if (!allowed.ok()) {
+    storage::AuditEvent refused = c.NewAuditEvent("session.create", AuditOutcomeOf(allowed));
+    refused.details = Value::MapOf({{"reason", allowed.message()}});
+    return ConfirmAfterAudit(c.ref(), request.id, std::move(refused),
+                             [re = request.id, allowed](Connection& done) { done.ReplyError(re, allowed); });
+  }
+  auto session = c.broker().sessions().CreateAttended(c);
+  if (!session.ok()) return c.ReplyError(request.id, session.status());
+  Session& s = **session;
+  storage::AuditEvent event = c.NewAuditEvent("session.created", kOutcomeOk);
+  event.session_id = s.id;
+  event.details = Value::MapOf({{"mode", "attended"}, {"key_expires_at", static_cast<std::uint64_t>(s.key_expires_at)}});
+  Value reply = Value::MapOf(
+      {{"session_id", s.id}, {"key", s.key}, {"expires_at", static_cast<std::uint64_t>(s.key_expires_at)}});
+  ConfirmAfterAudit(c.ref(), request.id, std::move(event),
+                    [re = request.id, reply](Connection& done) { done.Reply(re, reply); });
+}
+
+void HandleSessionEnd(Request& request) {
+  Connection& c = request.connection;
+  auto session = VisibleSession(request);
+  if (!session.ok()) return c.ReplyError(request.id, session.status());
+  Session& s = **session;
+  EndReason reason = EndReason::kControllerEnded;
+  if (s.controller.id != c.identity().actor.user_id) {
+    Status allowed = policy::Authorize(c.identity().actor, policy::Action::kSessionEndOthers);
+    if (!allowed.ok()) {
+      storage::AuditEvent refused = c.NewAuditEvent("session.end", kOutcomeDenied);
+      refused.session_id = s.id;
+      return ConfirmAfterAudit(c.ref(), request.id, std::move(refused),
+                               [re = request.id, allowed](Connection& done) { done.ReplyError(re, allowed); });
+    }
+    reason = EndReason::kAdminEnded;
+  }
+  c.broker().sessions().End(s, reason, [ref = c.ref(), re = request.id] {
+    if (Connection* done = ref.Get()) done->Reply(re);
+  });
+}
+
+void HandleSessionLeave(Request& request) {
+  Connection& c = request.connection;
+  auto id = protocol::RequireString(request.message.body, "session_id");
+  if (!id.ok()) return c.ReplyError(request.id, id.status());
+  SessionService& sessions = c.broker().sessions();
+  Session* s = sessions.registry().Find(*id);
+  if (s == nullptr || (s->controller_conn != c.id() && s->agent_conn != c.id())) {
+    return c.ReplyError(request.id, Status::NotFound("no session '" + *id + "' that you take part in"));
+  }
+  // The controller or the agent leaving ends the session; nobody is left to serve.
+  EndReason reason = s->agent_conn == c.id() ? EndReason::kAgentLeft : EndReason::kControllerEnded;
+  sessions.End(*s, reason, [ref = c.ref(), re = request.id] {
+    if (Connection* done = ref.Get()) done->Reply(re);
+  });
+}
+
+void HandleSessionRejoin(Request& request) {
+  Connection& c = request.connection;
+  auto id = protocol::RequireString(request.message.body, "session_id");
+  if (!id.ok()) return c.ReplyError(request.id, id.status());
+  auto session = c.broker().sessions().Rejoin(c, *id);
+  if (!session.ok()) return c.ReplyError(request.id, session.status());
+  storage::AuditEvent event = c.NewAuditEvent("session.controller_rejoined", kOutcomeOk);
+  event.session_id = (*session)->id;
+  Value reply = Value::MapOf({{"session_id", (*session)->id}, {"state", std::string(WireName((*session)->state))}});
+  ConfirmAfterAudit(c.ref(), request.id, std::move(event),
+                    [re = request.id, reply](Connection& done) { done.Reply(re, reply); });
+}
+
+void HandleSessionList(Request& request) {
+  Connection& c = request.connection;
+  auto state = protocol::OptionalString(request.message.body, "state");
+  if (!state.ok()) return c.ReplyError(request.id, state.status());
+  Value list = Value::MakeArray();
+  for (Session* s : c.broker().sessions().registry().All()) {
+    if (!policy::SessionInScope(c.identity().actor, FactsOf(*s))) continue;
+    if (*state && **state != WireName(s->state)) continue;
+    list.Push(SessionToWire(*s));
+  }
+  c.Reply(request.id, Value::MapOf({{"sessions", std::move(list)}}));
+}
+
+void HandleSessionResize(Request& request) {
+  Connection& c = request.connection;
+  auto id = protocol::RequireString(request.message.body, "session_id");
+  auto cols = protocol::RequireUint(request.message.body, "cols");
+  auto rows = protocol::RequireUint(request.message.body, "rows");
+  for (const Status* s : {&id.status(), &cols.status(), &rows.status()}) {
+    if (!s->ok()) return c.ReplyError(request.id, *s);
+  }
+  if (*cols == 0 || *rows == 0 || *cols > 10000 || *rows > 10000) {
+    return c.ReplyError(request.id, Status::BadRequest("cols and rows must be 1 to 10000"));
+  }
+  Session* s = c.broker().sessions().registry().Find(*id);
+  if (s == nullptr || s->controller_conn != c.id()) {
+    return c.ReplyError(request.id, Status::NotFound("no session '" + *id + "' that you control"));
+  }
+  if (Connection* agent = c.broker().FindConnection(s->agent_conn)) {
+    agent->SendEvent("session.resize", Value::MapOf({{"session_id", s->id}, {"cols", *cols}, {"rows", *rows}}));
+  }
+  c.Reply(request.id);
+}
+
+void HandleSessionInfo(Request& request) {
+  Connection& c = request.connection;
+  auto session = VisibleSession(request);
+  if (!session.ok()) return c.ReplyError(request.id, session.status());
+  Connection* agent = c.broker().FindConnection((*session)->agent_conn);
+  if (agent == nullptr || agent->identity().agent_info.is_nil()) {
+    return c.ReplyError(request.id, Status::NotFound("the agent has reported no information yet"));
+  }
+  Value reply = agent->identity().agent_info;
+  c.Reply(request.id, std::move(reply));
+}
+
+}  // namespace tether::broker

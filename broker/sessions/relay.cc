@@ -1,0 +1,59 @@
+// Holds and releases senders as their receivers fill and drain.
+#include "sessions/relay.h"
+
+#include <vector>
+
+#include "broker.h"
+#include "connection.h"
+
+namespace tether::broker {
+
+void Relay::Forward(Connection& sender, Connection& receiver, std::span<const std::uint8_t> bytes) {
+  receiver.SendFrame(bytes);
+  if (receiver.queued_bytes() > budget_) Hold(sender, receiver);
+}
+
+void Relay::Hold(Connection& sender, Connection& receiver) {
+  if (!held_by_[receiver.id()].insert(sender.id()).second) return;
+  if (holds_[sender.id()]++ == 0) sender.PauseReading();
+  receiver.NotifyWhenBelow(budget_ / 2);
+}
+
+void Relay::OnDrained(Connection& receiver) {
+  auto it = held_by_.find(receiver.id());
+  if (it == held_by_.end()) return;
+  std::set<std::uint64_t> senders = std::move(it->second);
+  held_by_.erase(it);
+  for (std::uint64_t sender_id : senders) {
+    auto hold = holds_.find(sender_id);
+    if (hold == holds_.end() || --hold->second > 0) continue;
+    holds_.erase(hold);
+    if (Connection* sender = broker_.FindConnection(sender_id)) sender->ResumeReading();
+  }
+}
+
+void Relay::Forget(std::uint64_t connection_id) {
+  // As a receiver: whoever it held goes on.
+  auto held = held_by_.find(connection_id);
+  if (held != held_by_.end()) {
+    std::set<std::uint64_t> senders = std::move(held->second);
+    held_by_.erase(held);
+    for (std::uint64_t sender_id : senders) {
+      auto hold = holds_.find(sender_id);
+      if (hold == holds_.end() || --hold->second > 0) continue;
+      holds_.erase(hold);
+      if (Connection* sender = broker_.FindConnection(sender_id)) sender->ResumeReading();
+    }
+  }
+  // As a sender: nothing holds it any more.
+  holds_.erase(connection_id);
+  for (auto& [receiver, senders] : held_by_) senders.erase(connection_id);
+}
+
+void Relay::KeepPausedAlive() {
+  for (const auto& [sender_id, count] : holds_) {
+    if (Connection* sender = broker_.FindConnection(sender_id)) sender->ConfirmAlive();
+  }
+}
+
+}  // namespace tether::broker

@@ -1,0 +1,82 @@
+// Session: one live remote-support session as the broker holds it (PROTOCOL.md
+// "Sessions"): who controls it, which connection is its agent, who watches, and the
+// times its timers are measured from. Plain data on the loop thread; transitions live
+// in SessionService.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tether/storage/store.h"
+
+namespace tether::broker {
+
+// On the wire (by name): never rename.
+enum class SessionState { kScheduled, kWaiting, kConsent, kActive, kEnded };
+enum class EndReason {
+  kControllerEnded,
+  kControllerLeft,
+  kAgentLeft,
+  kConsentDenied,
+  kKeyExpired,
+  kRevoked,
+  kAdminEnded,
+  kIdleTimeout,
+  kSlowConsumer,
+  kBrokerShutdown,
+  kBrokerRestart,
+};
+enum class ParticipantMode { kControl, kView };
+
+std::string_view WireName(SessionState state);
+std::string_view WireName(EndReason reason);
+std::string_view WireName(ParticipantMode mode);
+
+struct Viewer {
+  std::int64_t user_id = 0;
+  std::uint64_t connection_id = 0;
+};
+
+struct Session {
+  std::string id;
+  std::int64_t org_id = 0;
+  bool attended = true;
+  SessionState state = SessionState::kWaiting;
+  bool recorded = false;
+  bool consent_required = true;
+
+  storage::User controller;             // who controls it (their user record at start)
+  std::uint64_t controller_conn = 0;    // 0 while the controller is disconnected (grace)
+  std::int64_t controller_gone_at = 0;  // when it disconnected; 0 while connected
+
+  std::uint64_t agent_conn = 0;     // 0 until the agent joins, or while it is away
+  std::int64_t agent_gone_at = 0;   // unattended: when the device dropped; 0 otherwise
+  std::string device_id;            // unattended
+  std::int64_t device_group = 0;    // unattended: for scope checks
+  std::string agent_name;           // attended: the name the customer gave
+
+  std::string key;             // attended, while waiting: the 9-digit key
+  std::int64_t key_expires_at = 0;
+  std::int64_t consent_asked_at = 0;
+  std::int64_t created_at = 0;
+  std::int64_t started_at = 0;
+  std::int64_t last_activity = 0;  // last data frame, for the idle timeout
+
+  std::vector<Viewer> viewers;
+
+  // File transfers announced with file.begin, for file.end's audit event.
+  struct Transfer {
+    std::string name;
+    std::string direction;
+    std::uint64_t size = 0;
+  };
+  std::map<std::string, Transfer> transfers;
+
+  storage::SessionRecord ToRecord() const;
+};
+
+}  // namespace tether::broker

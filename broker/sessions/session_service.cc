@@ -1,0 +1,335 @@
+// The session state machine: creation, joining, consent, activation, the end, and the
+// deadlines (PROTOCOL.md "Sessions").
+#include "sessions/session_service.h"
+
+#include <openssl/rand.h>
+
+#include "auth/secrets.h"
+#include "broker.h"
+#include "connection.h"
+#include "handlers/handlers.h"
+#include "handlers/wire.h"
+
+namespace tether::broker {
+
+using protocol::ErrorCode;
+using protocol::Status;
+using protocol::Value;
+
+namespace {
+
+// A uniformly random 9-digit key: rejection sampling keeps every key equally likely.
+std::string NewKey() {
+  for (;;) {
+    std::uint32_t n = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&n), sizeof n) != 1) continue;
+    if (n >= 4'000'000'000u) continue;  // the largest multiple of 10^9 below 2^32
+    char key[10];
+    std::snprintf(key, sizeof key, "%09u", n % 1'000'000'000u);
+    return key;
+  }
+}
+
+std::string NewSessionId() {
+  auto hex = auth::RandomHex(12);
+  return "s_" + (hex.ok() ? *hex : std::string(24, '0'));
+}
+
+}  // namespace
+
+SessionService::SessionService(Broker& broker, SessionTimeouts timeouts, std::size_t frame_budget_bytes)
+    : broker_(broker), timeouts_(timeouts), relay_(broker, frame_budget_bytes) {}
+
+storage::AuditEvent SessionService::Event(const Session& session, std::string action, std::string outcome) {
+  storage::AuditEvent event;
+  event.chain = session.org_id;
+  event.time = broker_.clock().NowMs();
+  event.action = std::move(action);
+  event.outcome = std::move(outcome);
+  event.session_id = session.id;
+  event.actor_kind = "user";
+  event.actor_id = std::to_string(session.controller.id);
+  event.target = session.attended ? session.agent_name : session.device_id;
+  return event;
+}
+
+void SessionService::Store(const Session& session) {
+  storage::SessionRecord record = session.ToRecord();
+  broker_.OnStorage<Status>([record](storage::Store& store) { return store.SaveSession(record); },
+                            [](Status) {});
+}
+
+void SessionService::Broadcast(const Session& session, std::string_view event, const Value& fields) {
+  std::vector<std::uint64_t> targets = {session.controller_conn, session.agent_conn};
+  for (const Viewer& viewer : session.viewers) targets.push_back(viewer.connection_id);
+  for (std::uint64_t id : targets) {
+    if (Connection* c = id ? broker_.FindConnection(id) : nullptr) c->SendEvent(event, fields);
+  }
+}
+
+void SessionService::SetState(Session& session, SessionState state, const char* action, Value details) {
+  session.state = state;
+  Store(session);
+  storage::AuditEvent event = Event(session, action, kOutcomeOk);
+  event.details = std::move(details);
+  // Announce the state this transition made, even if a later one happened meanwhile: each
+  // participant sees every state, in order.
+  std::string id = session.id;
+  Value announced = Value::MapOf(
+      {{"session_id", session.id}, {"state", std::string(WireName(state))}, {"recorded", session.recorded}});
+  broker_.audit().Record(std::move(event), [this, id, announced](Status) {
+    if (Session* live = registry_.Find(id)) Broadcast(*live, "session.state", announced);
+  });
+}
+
+protocol::Result<Session*> SessionService::CreateAttended(Connection& controller) {
+  auto session = std::make_unique<Session>();
+  session->id = NewSessionId();
+  session->org_id = controller.identity().actor.org_id;
+  session->attended = true;
+  session->state = SessionState::kWaiting;
+  session->controller = controller.identity().user;
+  session->controller_conn = controller.id();
+  session->created_at = broker_.clock().NowMs();
+  session->key_expires_at = session->created_at + timeouts_.key_life_ms;
+  do {
+    session->key = NewKey();
+  } while (registry_.FindByKey(session->key) != nullptr);
+  Session& added = registry_.Add(std::move(session));
+  registry_.IndexKey(added);
+  registry_.Attach(added, controller.id());
+  Store(added);
+  return &added;
+}
+
+protocol::Result<Session*> SessionService::JoinAttended(const std::string& key, Connection& agent,
+                                                        const std::string& name) {
+  Session* session = registry_.FindByKey(key);
+  if (session == nullptr || session->state != SessionState::kWaiting ||
+      session->key_expires_at <= broker_.clock().NowMs()) {
+    return Status::Unauthenticated("unknown or used session key");
+  }
+  registry_.UnindexKey(*session);  // single use
+  session->agent_conn = agent.id();
+  session->agent_name = name;
+  registry_.Attach(*session, agent.id());
+  return session;
+}
+
+void SessionService::AskConsent(Session& session) {
+  session.consent_asked_at = broker_.clock().NowMs();
+  if (Connection* agent = broker_.FindConnection(session.agent_conn)) {
+    agent->SendEvent("session.request", Value::MapOf({{"session_id", session.id},
+                                                      {"controller", UserToWire(session.controller)},
+                                                      {"consent_required", session.consent_required},
+                                                      {"recorded", session.recorded}}));
+  }
+  if (session.consent_required) {
+    SetState(session, SessionState::kConsent, "session.consent_asked", Value::MakeMap());
+  } else {
+    Activate(session);
+  }
+}
+
+void SessionService::Activate(Session& session) {
+  session.started_at = broker_.clock().NowMs();
+  session.last_activity = session.started_at;
+  SetState(session, SessionState::kActive, "session.active", Value::MakeMap());
+}
+
+protocol::Result<Session*> SessionService::ConnectUnattended(Connection& controller, Connection& agent,
+                                                             const storage::Device& device, bool consent_required) {
+  if (registry_.FindByDevice(device.id) != nullptr) {
+    return Status(ErrorCode::kDeviceBusy, "the device already has a controlled session");
+  }
+  auto session = std::make_unique<Session>();
+  session->id = NewSessionId();
+  session->org_id = device.org_id;
+  session->attended = false;
+  session->state = SessionState::kConsent;
+  session->consent_required = consent_required;
+  session->controller = controller.identity().user;
+  session->controller_conn = controller.id();
+  session->agent_conn = agent.id();
+  session->device_id = device.id;
+  session->device_group = device.group_id;
+  session->agent_name = device.name;
+  session->created_at = broker_.clock().NowMs();
+  Session& added = registry_.Add(std::move(session));
+  registry_.IndexDevice(added);
+  registry_.Attach(added, controller.id());
+  registry_.Attach(added, agent.id());
+  return &added;
+}
+
+protocol::Status SessionService::Consent(Connection& agent, const std::string& session_id, bool accept) {
+  Session* session = registry_.Find(session_id);
+  if (session == nullptr || session->agent_conn != agent.id()) return Status::NotFound("no such session");
+  if (session->state != SessionState::kConsent) return Status::Conflict("the session is not asking for consent");
+  storage::AuditEvent event = Event(*session, accept ? "session.consent_granted" : "session.consent_denied",
+                                    accept ? kOutcomeOk : kOutcomeDenied);
+  broker_.audit().Record(std::move(event), [](Status) {});
+  if (accept) {
+    Activate(*session);
+  } else {
+    End(*session, EndReason::kConsentDenied);
+  }
+  return Status::Ok();
+}
+
+protocol::Result<Session*> SessionService::Rejoin(Connection& controller, const std::string& session_id) {
+  Session* session = registry_.Find(session_id);
+  if (session == nullptr || session->controller.id != controller.identity().actor.user_id) {
+    return Status::NotFound("no such session of yours");
+  }
+  if (session->controller_conn != 0 && session->controller_conn != controller.id()) {
+    return Status::Conflict("the session's controller is still connected");
+  }
+  session->controller_conn = controller.id();
+  session->controller_gone_at = 0;
+  registry_.Attach(*session, controller.id());
+  return session;
+}
+
+void SessionService::DeviceOnline(const std::string& device_id, Connection& agent) {
+  Session* session = registry_.FindByDevice(device_id);
+  if (session == nullptr || session->agent_gone_at == 0) return;
+  session->agent_conn = agent.id();
+  session->agent_gone_at = 0;
+  registry_.Attach(*session, agent.id());
+  std::string id = session->id;
+  broker_.audit().Record(Event(*session, "session.agent_returned", kOutcomeOk), [this, id](Status) {
+    Session* live = registry_.Find(id);
+    if (live == nullptr) return;
+    if (Connection* a = broker_.FindConnection(live->agent_conn)) {
+      a->SendEvent("session.request", Value::MapOf({{"session_id", live->id},
+                                                    {"controller", UserToWire(live->controller)},
+                                                    {"consent_required", false},
+                                                    {"recorded", live->recorded},
+                                                    {"resumed", true}}));
+    }
+    Broadcast(*live, "session.state", Value::MapOf({{"session_id", live->id},
+                                                    {"state", std::string(WireName(live->state))},
+                                                    {"recorded", live->recorded}}));
+  });
+}
+
+void SessionService::End(Session& session, EndReason reason, std::function<void()> after, Value extra) {
+  if (session.state == SessionState::kEnded) return;
+  session.state = SessionState::kEnded;
+  storage::SessionRecord record = session.ToRecord();
+  record.ended_at = broker_.clock().NowMs();
+  record.end_reason = std::string(WireName(reason));
+  broker_.OnStorage<Status>([record](storage::Store& store) { return store.SaveSession(record); }, [](Status) {});
+  storage::AuditEvent event = Event(session, "session.ended", kOutcomeOk);
+  event.details = Value::MapOf({{"reason", record.end_reason}});
+  for (const auto& [key, value] : extra.as_map()) event.details.Set(key, value);
+  std::vector<std::uint64_t> participants = {session.controller_conn, session.agent_conn};
+  for (const Viewer& viewer : session.viewers) participants.push_back(viewer.connection_id);
+  Value ended = Value::MapOf({{"session_id", session.id}, {"reason", record.end_reason}});
+  for (const auto& [key, value] : extra.as_map()) ended.Set(key, value);
+  registry_.Remove(session.id);  // no frame is routed to it from here on
+  for (std::uint64_t id : participants) {
+    if (Connection* c = id ? broker_.FindConnection(id) : nullptr) relay_.OnDrained(*c);  // release holds
+  }
+  broker_.audit().Record(std::move(event), [this, participants, ended, after = std::move(after)](Status) {
+    for (std::uint64_t id : participants) {
+      if (Connection* c = id ? broker_.FindConnection(id) : nullptr) c->SendEvent("session.ended", ended);
+    }
+    if (after) after();
+  });
+}
+
+void SessionService::OnConnectionClosed(std::uint64_t connection_id, bool is_agent) {
+  relay_.Forget(connection_id);
+  std::int64_t now = broker_.clock().NowMs();
+  for (Session* session : registry_.ForConnection(connection_id)) {
+    registry_.Detach(*session, connection_id);
+    if (is_agent && session->agent_conn == connection_id) {
+      session->agent_conn = 0;
+      // An unattended agent that comes back soon resumes the same active session.
+      if (!session->attended && session->state == SessionState::kActive) {
+        session->agent_gone_at = now;
+        broker_.audit().Record(Event(*session, "session.agent_disconnected", kOutcomeOk), [](Status) {});
+      } else {
+        End(*session, EndReason::kAgentLeft);
+      }
+    } else if (session->controller_conn == connection_id) {
+      session->controller_conn = 0;
+      session->controller_gone_at = now;
+      broker_.audit().Record(Event(*session, "session.controller_disconnected", kOutcomeOk), [](Status) {});
+    } else {
+      std::erase_if(session->viewers, [&](const Viewer& v) { return v.connection_id == connection_id; });
+    }
+  }
+}
+
+void SessionService::OnDataFrame(Connection& sender, std::string_view session_id, std::span<const std::uint8_t> bytes) {
+  Session* session = registry_.Find(std::string(session_id));
+  bool active = session != nullptr && session->state == SessionState::kActive;
+  if (active && sender.id() == session->controller_conn) {
+    session->last_activity = broker_.clock().NowMs();
+    if (Connection* agent = broker_.FindConnection(session->agent_conn)) relay_.Forward(sender, *agent, bytes);
+    return;
+  }
+  if (active && sender.id() == session->agent_conn) {
+    session->last_activity = broker_.clock().NowMs();
+    if (Connection* controller = broker_.FindConnection(session->controller_conn)) {
+      relay_.Forward(sender, *controller, bytes);
+    }
+    for (const Viewer& viewer : session->viewers) {
+      // A viewer never pauses anyone: over budget, frames for it are dropped.
+      Connection* c = broker_.FindConnection(viewer.connection_id);
+      if (c && c->queued_bytes() <= relay_.budget()) c->SendFrame(bytes);
+    }
+    return;
+  }
+  bool viewer = active && std::any_of(session->viewers.begin(), session->viewers.end(),
+                                      [&](const Viewer& v) { return v.connection_id == sender.id(); });
+  if (viewer) {
+    sender.ReplyError(std::nullopt, Status(ErrorCode::kViewOnly, "view participants cannot send input"));
+    broker_.audit().Record(Event(*session, "session.input_refused", kOutcomeDenied), [](Status) {});
+    return;
+  }
+  sender.ReplyError(std::nullopt, Status::NotFound("no session '" + std::string(session_id) + "' that you take part in"));
+}
+
+void SessionService::Sweep() {
+  std::int64_t now = broker_.clock().NowMs();
+  relay_.KeepPausedAlive();
+  for (Session* session : registry_.All()) {
+    std::optional<EndReason> reason;
+    if (session->state == SessionState::kWaiting && session->key_expires_at <= now) reason = EndReason::kKeyExpired;
+    if (session->state == SessionState::kConsent && session->consent_asked_at != 0 &&
+        now - session->consent_asked_at >= timeouts_.consent_ms) {
+      reason = EndReason::kConsentDenied;
+    }
+    if (session->controller_gone_at != 0 && now - session->controller_gone_at >= timeouts_.controller_grace_ms) {
+      reason = EndReason::kControllerLeft;
+    }
+    if (session->agent_gone_at != 0 && now - session->agent_gone_at >= timeouts_.agent_return_ms) {
+      reason = EndReason::kAgentLeft;
+    }
+    if (timeouts_.idle_ms > 0 && session->state == SessionState::kActive &&
+        now - session->last_activity >= timeouts_.idle_ms) {
+      reason = EndReason::kIdleTimeout;
+    }
+    if (reason) End(*session, *reason);
+  }
+}
+
+void SessionService::EndAll(EndReason reason, std::function<void()> done) {
+  std::vector<Session*> sessions = registry_.All();
+  if (sessions.empty()) {
+    if (done) done();
+    return;
+  }
+  auto remaining = std::make_shared<std::size_t>(sessions.size());
+  for (Session* session : sessions) {
+    End(*session, reason, [remaining, done] {
+      if (--*remaining == 0 && done) done();
+    });
+  }
+}
+
+}  // namespace tether::broker

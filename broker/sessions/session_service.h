@@ -1,0 +1,85 @@
+// SessionService: the session state machine (PROTOCOL.md "Sessions"). Every transition
+// is audited first and announced after the commit (session.state / session.ended /
+// participant.joined|left to every participant), and the stored record follows it.
+// Timers (key expiry, consent timeout, controller grace, agent return, idle) are
+// deadlines checked by Sweep against the injected clock, so a test advances time
+// instead of sleeping.
+//
+// Thread-safety: loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "sessions/relay.h"
+#include "sessions/session_registry.h"
+#include "tether/protocol/status.h"
+
+namespace tether::broker {
+
+class Broker;
+class Connection;
+
+struct SessionTimeouts {
+  std::int64_t key_life_ms = 10 * 60 * 1000;
+  std::int64_t consent_ms = 60 * 1000;
+  std::int64_t controller_grace_ms = 30 * 1000;
+  std::int64_t agent_return_ms = 30 * 1000;
+  std::int64_t idle_ms = 0;  // 0: no idle timeout
+};
+
+class SessionService {
+ public:
+  SessionService(Broker& broker, SessionTimeouts timeouts, std::size_t frame_budget_bytes);
+
+  SessionRegistry& registry() { return registry_; }
+  Relay& relay() { return relay_; }
+
+  // session.create: a waiting attended session with a fresh 9-digit key.
+  protocol::Result<Session*> CreateAttended(Connection& controller);
+  // hello session_key: the customer's agent joins; the session asks for consent.
+  protocol::Result<Session*> JoinAttended(const std::string& key, Connection& agent, const std::string& name);
+  // session.connect: an unattended session on an online device's agent connection.
+  protocol::Result<Session*> ConnectUnattended(Connection& controller, Connection& agent,
+                                               const storage::Device& device, bool consent_required);
+  // The agent is connected and authenticated: send it session.request, and either wait
+  // for consent or start (unattended sessions that need none).
+  void AskConsent(Session& session);
+  // session.consent from the agent.
+  protocol::Status Consent(Connection& agent, const std::string& session_id, bool accept);
+  // session.rejoin: the controller comes back within the grace.
+  protocol::Result<Session*> Rejoin(Connection& controller, const std::string& session_id);
+  // An enrolled device came (back) online: resume the session waiting for it.
+  void DeviceOnline(const std::string& device_id, Connection& agent);
+
+  // Ends the session: audited, stored, announced, forgotten. `extra` fields (e.g. the
+  // shell's exit_status) join the session.ended event and the audit details.
+  void End(Session& session, EndReason reason, std::function<void()> after = nullptr,
+           protocol::Value extra = protocol::Value::MakeMap());
+  // A participant's connection closed (called from the Connection's destructor).
+  void OnConnectionClosed(std::uint64_t connection_id, bool is_agent);
+  // A data frame from `sender` (PROTOCOL.md "Data frames").
+  void OnDataFrame(Connection& sender, std::string_view session_id, std::span<const std::uint8_t> bytes);
+
+  // Checks every deadline against the clock; the broker calls it a few times a second.
+  void Sweep();
+  // Broker shutdown: ends every session with broker_shutdown; `done` once all are audited.
+  void EndAll(EndReason reason, std::function<void()> done);
+
+  // Sends an event to every connected participant (controller, agent, viewers).
+  void Broadcast(const Session& session, std::string_view event, const protocol::Value& fields);
+
+ private:
+  void SetState(Session& session, SessionState state, const char* action, protocol::Value details);
+  void Activate(Session& session);
+  void Store(const Session& session);
+  storage::AuditEvent Event(const Session& session, std::string action, std::string outcome);
+
+  Broker& broker_;
+  SessionTimeouts timeouts_;
+  SessionRegistry registry_;
+  Relay relay_;
+};
+
+}  // namespace tether::broker
