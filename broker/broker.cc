@@ -86,6 +86,23 @@ void Broker::BeginShutdown() {
   });
 }
 
+std::uint64_t Broker::DeviceOnline(const std::string& device_id, std::uint64_t connection_id) {
+  std::uint64_t& slot = online_devices_[device_id];
+  std::uint64_t replaced = slot != connection_id ? slot : 0;
+  slot = connection_id;
+  return replaced;
+}
+
+void Broker::DeviceOffline(const std::string& device_id, std::uint64_t connection_id) {
+  auto it = online_devices_.find(device_id);
+  if (it != online_devices_.end() && it->second == connection_id) online_devices_.erase(it);
+}
+
+Connection* Broker::DeviceConnection(const std::string& device_id) const {
+  auto it = online_devices_.find(device_id);
+  return it == online_devices_.end() ? nullptr : FindConnection(it->second);
+}
+
 Connection* ConnectionRef::Get() const { return broker ? broker->FindConnection(id) : nullptr; }
 
 }  // namespace tether::broker

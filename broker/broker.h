@@ -62,6 +62,16 @@ class Broker {
   std::size_t connection_count() const { return connections_.size(); }
   void ForEachConnection(const std::function<void(Connection&)>& visit);
 
+  // Online unattended devices: one live connection each (a newer one replaces the older).
+  // Returns the connection it replaced (0 if none).
+  std::uint64_t DeviceOnline(const std::string& device_id, std::uint64_t connection_id);
+  void DeviceOffline(const std::string& device_id, std::uint64_t connection_id);
+  Connection* DeviceConnection(const std::string& device_id) const;
+
+  // SHA-256 of the broker's TLS certificate (hex), "" without TLS: given to enrolling agents.
+  const std::string& certificate_fingerprint() const { return certificate_fingerprint_; }
+  void set_certificate_fingerprint(std::string fingerprint) { certificate_fingerprint_ = std::move(fingerprint); }
+
   // Metrics as of now (the storage counters are copied in).
   std::string RenderMetrics();
 
@@ -85,6 +95,8 @@ class Broker {
   uv_timer_t* sweep_timer_ = nullptr;  // owned; freed in its close callback
   std::unordered_map<std::uint64_t, Connection*> connections_;
   std::uint64_t last_connection_id_ = 0;
+  std::unordered_map<std::string, std::uint64_t> online_devices_;
+  std::string certificate_fingerprint_;
   bool shutting_down_ = false;
 };
 

@@ -24,6 +24,13 @@ Connection::Connection(std::uint64_t id, Transport& transport, Broker& broker)
 
 Connection::~Connection() {
   bool agent = identity_ && identity_->is_agent();
+  if (identity_ && identity_->kind == Identity::Kind::kDevice) {
+    broker_.DeviceOffline(identity_->device.id, id_);
+    std::string device_id = identity_->device.id;
+    std::int64_t now = broker_.clock().NowMs();
+    broker_.OnStorage<Status>([device_id, now](storage::Store& store) { return store.TouchDevice(device_id, now); },
+                              [](Status) {});
+  }
   broker_.Unregister(this);
   broker_.sessions().OnConnectionClosed(id_, agent);
 }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "auth/certificate.h"
 #include "broker.h"
 #include "core/log.h"
 #include "transport/lws_server.h"
@@ -138,6 +139,10 @@ int Run(const tb::BrokerConfig& config, const std::string& port_file) {
       uv_run(&loop, UV_RUN_DEFAULT);
       uv_loop_close(&loop);
       return 1;
+    }
+    if (!config.tls_cert.empty()) {
+      auto fingerprint = tb::auth::CertificateFingerprint(config.tls_cert);
+      if (fingerprint.ok()) broker.set_certificate_fingerprint(*fingerprint);
     }
     if (config.test_clock) {
       tb::Log(tb::LogLevel::kWarn, "TEST_CLOCK_ENABLED",

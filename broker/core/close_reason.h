@@ -16,6 +16,7 @@ enum class CloseReason {
   kHelloTimeout,     // 4408 no hello in time
   kRateLimited,      // 4429 too many failed logins or key guesses
   kTooManyPending,   // 1008 pipelined too much before hello completed
+  kReplaced,         // 4409 the same device connected again (extension)
 };
 
 // On the wire: never renumber.
@@ -29,6 +30,7 @@ constexpr std::uint16_t CloseCode(CloseReason reason) {
     case CloseReason::kHelloTimeout: return 4408;
     case CloseReason::kRateLimited: return 4429;
     case CloseReason::kTooManyPending: return 1008;
+    case CloseReason::kReplaced: return 4409;
   }
   return 1011;
 }
@@ -43,6 +45,7 @@ constexpr std::string_view CloseReasonName(CloseReason reason) {
     case CloseReason::kHelloTimeout: return "hello_timeout";
     case CloseReason::kRateLimited: return "rate_limited";
     case CloseReason::kTooManyPending: return "too_many_pending";
+    case CloseReason::kReplaced: return "replaced";
   }
   return "unknown";
 }

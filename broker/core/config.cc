@@ -74,6 +74,8 @@ const std::map<std::string, Apply>& Keys() {
       {"idle_timeout_ms", Positive(&BrokerConfig::idle_timeout)},
       {"frame_budget_bytes", Positive(&BrokerConfig::frame_budget_bytes)},
       {"key_guesses_per_address", Positive(&BrokerConfig::key_guesses_per_address)},
+      {"wake_address", String(&BrokerConfig::wake_address)},
+      {"wake_port", Positive(&BrokerConfig::wake_port)},
   };
   return kKeys;
 }

@@ -36,6 +36,9 @@ struct BrokerConfig {
   std::chrono::milliseconds agent_return_grace{30'000};
   std::chrono::milliseconds idle_timeout{0};  // 0: sessions never end for idleness
   std::size_t frame_budget_bytes = 1 << 20;  // per connection, before the sender pauses
+  // Wake-on-LAN: where the waking agent sends the magic packet.
+  std::string wake_address = "255.255.255.255";
+  std::uint16_t wake_port = 9;
   // Wrong attended keys tolerated per address per hour (README states the bound).
   std::size_t key_guesses_per_address = 10;
 

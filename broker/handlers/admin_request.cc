@@ -7,6 +7,7 @@
 #include "broker.h"
 #include "handlers/lookups.h"
 #include "handlers/wire.h"
+#include "sessions/session_service.h"
 
 namespace tether::broker {
 
@@ -50,6 +51,12 @@ void PushNotifications(Broker& broker, const std::vector<storage::Notification>&
 }
 
 void ApplyEffects(Broker& broker, AdminOutcome& outcome, std::uint64_t requester) {
+  for (const std::string& device_id : outcome.close_devices) {
+    if (Session* session = broker.sessions().registry().FindByDevice(device_id)) {
+      broker.sessions().End(*session, EndReason::kRevoked);
+    }
+    if (Connection* device = broker.DeviceConnection(device_id)) device->Close(CloseReason::kRevoked);
+  }
   for (std::int64_t user_id : outcome.end_other_sessions_of) {
     CloseOtherConnections(broker, user_id, requester, CloseReason::kUnauthenticated);
   }

@@ -32,6 +32,9 @@ struct AdminOutcome {
   std::vector<std::int64_t> refresh_users;             // reload identity on live connections
   std::vector<storage::Notification> notifications;    // stored; pushed after the answer
   std::vector<std::int64_t> totp_confirmed_users;      // lift the enrolment-only restriction
+  // Devices deleted or whose secret changed: their connection closes 4403, their
+  // session ends (revoked).
+  std::vector<std::string> close_devices;
   // Credentials changed: the user's other connections close 4401 (this one stays).
   std::vector<std::int64_t> end_other_sessions_of;
 

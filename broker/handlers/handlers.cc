@@ -40,6 +40,12 @@ constexpr std::array kHandlers = {
     HandlerEntry{"session.list", &HandleSessionList},
     HandlerEntry{"session.resize", &HandleSessionResize},
     HandlerEntry{"session.info", &HandleSessionInfo},
+    HandlerEntry{"session.connect", &HandleSessionConnect},
+    HandlerEntry{"deploy_key.create", &HandleDeployKeyCreate},
+    HandlerEntry{"device.list", &HandleDeviceList},
+    HandlerEntry{"device.delete", &HandleDeviceDelete},
+    HandlerEntry{"device.wake", &HandleDeviceWake},
+    HandlerEntry{"device.rotate_secret", &HandleDeviceRotateSecret, false, true, true},
     // Both sides.
     HandlerEntry{"session.leave", &HandleSessionLeave, false, true, true},
     HandlerEntry{"file.begin", &HandleFileBegin, false, true, true},

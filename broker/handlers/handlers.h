@@ -70,9 +70,17 @@ void HandleSessionExit(Request& request);
 void HandleAgentInfo(Request& request);
 void HandleFileBegin(Request& request);
 void HandleFileEnd(Request& request);
+void HandleDeployKeyCreate(Request& request);
+void HandleDeviceList(Request& request);
+void HandleSessionConnect(Request& request);
+void HandleDeviceRotateSecret(Request& request);
+void HandleDeviceDelete(Request& request);
+void HandleDeviceWake(Request& request);
 
 // hello's other kinds (hello.cc dispatches to them).
 void HelloWithSessionKey(Request& request, const protocol::Value& auth);
+void HelloWithEnrolment(Request& request, const protocol::Value& auth);
+void HelloAsDevice(Request& request, const protocol::Value& auth);
 void HelloWithInvitation(Request& request, const protocol::Value& auth);
 void HelloWithReset(Request& request, const protocol::Value& auth);
 

@@ -270,6 +270,8 @@ void HandleHello(Request& request) {
   if (*kind == "invite") return HelloWithInvitation(request, **auth);
   if (*kind == "reset") return HelloWithReset(request, **auth);
   if (*kind == "session_key") return HelloWithSessionKey(request, **auth);
+  if (*kind == "enroll") return HelloWithEnrolment(request, **auth);
+  if (*kind == "device") return HelloAsDevice(request, **auth);
   connection.ReplyError(request.id, Status::BadRequest("auth kind '" + *kind + "' is not supported"));
 }
 

@@ -78,6 +78,15 @@ Value NotificationToWire(const storage::Notification& n) {
                        {"read", n.read}});
 }
 
+Value DeviceToWire(const storage::Device& device, bool online, std::int64_t now_ms) {
+  return Value::MapOf({{"device_id", device.id},
+                       {"name", device.name},
+                       {"os", device.os},
+                       {"group_id", std::to_string(device.group_id)},
+                       {"online", online},
+                       {"last_seen", static_cast<std::uint64_t>(online ? now_ms : device.last_seen)}});
+}
+
 Value OrgToWire(const storage::Organization& org, std::uint32_t seats_used) {
   return Value::MapOf({{"slug", org.slug},
                        {"name", org.name},

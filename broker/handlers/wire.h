@@ -19,6 +19,8 @@ protocol::Value BuiltinRolesToWire();
 protocol::Value GroupToWire(const storage::Group& group, std::uint32_t devices);
 // notification = {"id","kind","text","actor","target","time","read"}
 protocol::Value NotificationToWire(const storage::Notification& notification);
+// device = {"device_id","name","os","group_id","online","last_seen"}
+protocol::Value DeviceToWire(const storage::Device& device, bool online, std::int64_t now_ms);
 // org = {"slug","name","plan","seats","seats_used","preferences"} (preferences with defaults)
 protocol::Value OrgToWire(const storage::Organization& org, std::uint32_t seats_used);
 
