@@ -1,6 +1,7 @@
 // The shared services and the connection registry.
 #include "broker.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "connection.h"
@@ -74,6 +75,15 @@ void Broker::ForEachConnection(const std::function<void(Connection&)>& visit) {
 std::string Broker::RenderMetrics() {
   metrics_.audit_commits = storage_.audit_commits();
   metrics_.audit_events = storage_.audit_events();
+  metrics_.queued_bytes = 0;
+  metrics_.queued_bytes_max = 0;
+  for (const auto& [id, connection] : connections_) {
+    std::uint64_t queued = connection->queued_bytes();
+    metrics_.queued_bytes += queued;
+    metrics_.queued_bytes_max = std::max(metrics_.queued_bytes_max, queued);
+  }
+  metrics_.paused_senders = sessions_->relay().paused_senders();
+  metrics_.sessions_live = sessions_->registry().size();
   return RenderPrometheus(metrics_);
 }
 

@@ -30,6 +30,12 @@ std::string RenderPrometheus(const Metrics& m) {
   Append(out, "tether_bad_requests_total", "counter", "Messages answered bad_request.", m.bad_requests);
   Append(out, "tether_audit_commits_total", "counter", "Audit group commits.", m.audit_commits);
   Append(out, "tether_audit_events_total", "counter", "Audit events committed.", m.audit_events);
+  Append(out, "tether_output_queued_bytes", "gauge", "Bytes queued for all connections.", m.queued_bytes);
+  Append(out, "tether_output_queued_bytes_max", "gauge", "Bytes queued for the fullest connection.",
+         m.queued_bytes_max);
+  Append(out, "tether_relay_paused_senders", "gauge", "Connections not read until a receiver drains.",
+         m.paused_senders);
+  Append(out, "tether_sessions_live", "gauge", "Sessions not yet ended.", m.sessions_live);
   return out;
 }
 

@@ -22,6 +22,11 @@ struct Metrics {
   std::uint64_t bad_requests = 0;
   std::uint64_t audit_commits = 0;  // copied from the storage thread when rendered
   std::uint64_t audit_events = 0;
+  // Gauges computed when rendered.
+  std::uint64_t queued_bytes = 0;        // output queued for all connections
+  std::uint64_t queued_bytes_max = 0;    // the fullest connection's queue
+  std::uint64_t paused_senders = 0;      // connections not read because a receiver is full
+  std::uint64_t sessions_live = 0;
 };
 
 std::string RenderPrometheus(const Metrics& metrics);
