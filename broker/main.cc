@@ -13,6 +13,7 @@
 #include "auth/certificate.h"
 #include "broker.h"
 #include "core/log.h"
+#include "sessions/session_service.h"
 #include "transport/lws_server.h"
 
 namespace tb = tether::broker;
@@ -155,6 +156,7 @@ int Run(const tb::BrokerConfig& config, const std::string& port_file) {
              {"db", config.db_path}});
     Process process(broker, **server, storage, poster, &loop);
     broker.StartTimers();
+    broker.sessions().RecoverAfterRestart();
     uv_run(&loop, UV_RUN_DEFAULT);
     (*server)->FinishDestroy();  // the second stage of the lws shutdown
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -41,6 +41,8 @@ constexpr std::array kHandlers = {
     HandlerEntry{"session.resize", &HandleSessionResize},
     HandlerEntry{"session.info", &HandleSessionInfo},
     HandlerEntry{"session.connect", &HandleSessionConnect},
+    HandlerEntry{"session.schedule", &HandleSessionSchedule},
+    HandlerEntry{"session.start", &HandleSessionStart},
     HandlerEntry{"deploy_key.create", &HandleDeployKeyCreate},
     HandlerEntry{"device.list", &HandleDeviceList},
     HandlerEntry{"device.delete", &HandleDeviceDelete},

@@ -73,6 +73,8 @@ void HandleFileEnd(Request& request);
 void HandleDeployKeyCreate(Request& request);
 void HandleDeviceList(Request& request);
 void HandleSessionConnect(Request& request);
+void HandleSessionSchedule(Request& request);
+void HandleSessionStart(Request& request);
 void HandleDeviceRotateSecret(Request& request);
 void HandleDeviceDelete(Request& request);
 void HandleDeviceWake(Request& request);

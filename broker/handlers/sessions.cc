@@ -173,3 +173,77 @@ void HandleSessionInfo(Request& request) {
 }
 
 }  // namespace tether::broker
+
+namespace tether::broker {
+
+using protocol::Status;
+using protocol::Value;
+
+// session.schedule {at, title, device_id?}: a session to start later (PROTOCOL.md).
+void HandleSessionSchedule(Request& request) {
+  Connection& c = request.connection;
+  const Value& body = request.message.body;
+  auto at = protocol::RequireUint(body, "at");
+  auto title = protocol::RequireString(body, "title");
+  auto device_id = protocol::OptionalString(body, "device_id");
+  for (const Status* s : {&at.status(), &title.status(), &device_id.status()}) {
+    if (!s->ok()) return c.ReplyError(request.id, *s);
+  }
+  if (title->empty() || title->size() > 200) return c.ReplyError(request.id, Status::BadRequest("title must be 1 to 200 bytes"));
+  Status allowed = policy::Authorize(c.identity().actor, policy::Action::kSessionCreate);
+  if (allowed.ok() && *device_id) allowed = policy::Authorize(c.identity().actor, policy::Action::kSessionConnect);
+  if (!allowed.ok()) return c.ReplyError(request.id, allowed);
+  auto finish = [re = request.id, at = *at, title = *title](Connection& c, const storage::Device* device) {
+    Session& session = c.broker().sessions().Schedule(c, static_cast<std::int64_t>(at), title, device);
+    storage::AuditEvent event = c.NewAuditEvent("session.scheduled", kOutcomeOk);
+    event.session_id = session.id;
+    event.details = Value::MapOf({{"at", at}, {"title", title}});
+    ConfirmAfterAudit(c.ref(), re, std::move(event), [re, id = session.id](Connection& done) {
+      done.Reply(re, Value::MapOf({{"session_id", id}}));
+    });
+  };
+  if (!*device_id) return finish(c, nullptr);
+  std::int64_t org_id = c.identity().actor.org_id;
+  c.broker().OnStorage<protocol::Result<std::pair<storage::Device, std::string>>>(
+      [org_id, id = **device_id](storage::Store& store) -> protocol::Result<std::pair<storage::Device, std::string>> {
+        auto device = store.GetDevice(org_id, id);
+        if (!device.ok()) return Status::NotFound("device '" + id + "' not found");
+        std::string department;
+        if (device->group_id != 0) {
+          auto group = store.GetGroup(org_id, device->group_id);
+          if (group.ok()) department = group->department;
+        }
+        return std::make_pair(*device, department);
+      },
+      [ref = c.ref(), re = request.id, finish](protocol::Result<std::pair<storage::Device, std::string>> found) {
+        Connection* c = ref.Get();
+        if (c == nullptr) return;
+        if (!found.ok()) return c->ReplyError(re, found.status());
+        if (!policy::ScopeCovers(c->identity().actor.scope, found->first.group_id, found->second)) {
+          return c->ReplyError(re, Status::PermissionDenied("the device's group is outside your scope"));
+        }
+        finish(*c, &found->first);
+      });
+}
+
+// session.start {session_id} (extension): the controller opens a scheduled session at or
+// after its time. Attended sessions answer with a key, like session.create.
+void HandleSessionStart(Request& request) {
+  Connection& c = request.connection;
+  auto id = protocol::RequireString(request.message.body, "session_id");
+  if (!id.ok()) return c.ReplyError(request.id, id.status());
+  Session* session = c.broker().sessions().registry().Find(*id);
+  if (session == nullptr || session->controller.id != c.identity().actor.user_id) {
+    return c.ReplyError(request.id, Status::NotFound("no scheduled session '" + *id + "' of yours"));
+  }
+  Status started = c.broker().sessions().StartScheduled(*session, c);
+  if (!started.ok()) return c.ReplyError(request.id, started);
+  Value reply = Value::MapOf({{"session_id", session->id}});
+  if (session->attended) {
+    reply.Set("key", session->key);
+    reply.Set("expires_at", static_cast<std::uint64_t>(session->key_expires_at));
+  }
+  c.Reply(request.id, std::move(reply));
+}
+
+}  // namespace tether::broker

@@ -42,6 +42,8 @@ storage::SessionRecord Session::ToRecord() const {
   record.controller_id = controller.id;
   record.device_id = device_id;
   record.agent_name = agent_name;
+  record.title = title;
+  record.scheduled_at = scheduled_at;
   record.created_at = created_at;
   record.started_at = started_at;
   record.recorded = recorded;

@@ -58,6 +58,8 @@ struct Session {
   std::string device_id;            // unattended
   std::int64_t device_group = 0;    // unattended: for scope checks
   std::string agent_name;           // attended: the name the customer gave
+  std::string title;                // scheduled sessions
+  std::int64_t scheduled_at = 0;    // scheduled sessions: not before
 
   std::string key;             // attended, while waiting: the 9-digit key
   std::int64_t key_expires_at = 0;

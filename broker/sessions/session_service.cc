@@ -102,6 +102,115 @@ protocol::Result<Session*> SessionService::CreateAttended(Connection& controller
   return &added;
 }
 
+Session& SessionService::Schedule(Connection& controller, std::int64_t at, std::string title,
+                                 const storage::Device* device) {
+  auto session = std::make_unique<Session>();
+  session->id = NewSessionId();
+  session->org_id = controller.identity().actor.org_id;
+  session->attended = device == nullptr;
+  session->state = SessionState::kScheduled;
+  session->controller = controller.identity().user;
+  session->title = std::move(title);
+  session->scheduled_at = at;
+  session->created_at = broker_.clock().NowMs();
+  if (device != nullptr) {
+    session->device_id = device->id;
+    session->device_group = device->group_id;
+    session->agent_name = device->name;
+  }
+  Session& added = registry_.Add(std::move(session));
+  Store(added);
+  return added;
+}
+
+protocol::Status SessionService::StartScheduled(Session& session, Connection& controller) {
+  std::int64_t now = broker_.clock().NowMs();
+  if (session.state != SessionState::kScheduled) return Status::Conflict("the session is not scheduled");
+  if (now < session.scheduled_at) {
+    return Status::Conflict("the session is scheduled for " + std::to_string(session.scheduled_at) + " (ms)");
+  }
+  session.controller_conn = controller.id();
+  registry_.Attach(session, controller.id());
+  if (session.attended) {
+    session.key_expires_at = now + timeouts_.key_life_ms;
+    do {
+      session.key = NewKey();
+    } while (registry_.FindByKey(session.key) != nullptr);
+    registry_.IndexKey(session);
+    SetState(session, SessionState::kWaiting, "session.started", Value::MakeMap());
+    return Status::Ok();
+  }
+  Connection* agent = broker_.DeviceConnection(session.device_id);
+  if (agent == nullptr) return Status(ErrorCode::kDeviceOffline, "the device is offline");
+  if (registry_.FindByDevice(session.device_id) != nullptr) {
+    return Status(ErrorCode::kDeviceBusy, "the device already has a controlled session");
+  }
+  session.agent_conn = agent->id();
+  registry_.Attach(session, agent->id());
+  registry_.IndexDevice(session);
+  session.consent_required = false;
+  session.state = SessionState::kConsent;
+  AskConsent(session);
+  return Status::Ok();
+}
+
+void SessionService::RecoverAfterRestart() {
+  struct Found {
+    std::vector<storage::SessionRecord> ended;
+    struct Scheduled {
+      storage::SessionRecord record;
+      storage::User controller;
+      std::int64_t device_group = 0;
+    };
+    std::vector<Scheduled> scheduled;
+  };
+  std::int64_t now = broker_.clock().NowMs();
+  broker_.OnStorage<Found>(
+      [now](storage::Store& store) {
+        Found found;
+        auto ended = store.EndOpenSessions("broker_restart", now);
+        if (ended.ok()) found.ended = *ended;
+        auto scheduled = store.ListScheduledSessions();
+        for (const storage::SessionRecord& record : scheduled.ok() ? *scheduled : std::vector<storage::SessionRecord>{}) {
+          auto controller = store.GetUser(record.controller_id);
+          if (!controller.ok()) continue;  // its controller is gone: nobody can start it
+          auto device = record.device_id.empty() ? protocol::Result<storage::Device>(Status::NotFound(""))
+                                                 : store.FindDevice(record.device_id);
+          found.scheduled.push_back({record, *controller, device.ok() ? device->group_id : 0});
+        }
+        return found;
+      },
+      [this](Found found) {
+        for (const storage::SessionRecord& record : found.ended) {
+          storage::AuditEvent event;
+          event.chain = record.org_id;
+          event.time = record.ended_at;
+          event.action = "session.ended";
+          event.outcome = kOutcomeOk;
+          event.session_id = record.id;
+          event.actor_kind = "system";
+          event.actor_id = "tether-broker";
+          event.details = Value::MapOf({{"reason", "broker_restart"}});
+          broker_.audit().Record(std::move(event), [](Status) {});
+        }
+        for (auto& [record, controller, device_group] : found.scheduled) {
+          auto session = std::make_unique<Session>();
+          session->id = record.id;
+          session->org_id = record.org_id;
+          session->attended = record.mode == "attended";
+          session->state = SessionState::kScheduled;
+          session->controller = controller;
+          session->device_id = record.device_id;
+          session->device_group = device_group;
+          session->agent_name = record.agent_name;
+          session->title = record.title;
+          session->scheduled_at = record.scheduled_at;
+          session->created_at = record.created_at;
+          registry_.Add(std::move(session));
+        }
+      });
+}
+
 protocol::Result<Session*> SessionService::JoinAttended(const std::string& key, Connection& agent,
                                                         const std::string& name) {
   Session* session = registry_.FindByKey(key);
@@ -256,6 +365,7 @@ void SessionService::OnConnectionClosed(std::uint64_t connection_id, bool is_age
       }
     } else if (session->controller_conn == connection_id) {
       session->controller_conn = 0;
+      if (session->state == SessionState::kScheduled) continue;  // nothing runs yet
       session->controller_gone_at = now;
       broker_.audit().Record(Event(*session, "session.controller_disconnected", kOutcomeOk), [](Status) {});
     } else {
@@ -319,7 +429,11 @@ void SessionService::Sweep() {
 }
 
 void SessionService::EndAll(EndReason reason, std::function<void()> done) {
-  std::vector<Session*> sessions = registry_.All();
+  // Scheduled sessions have not run: they outlive the shutdown (RecoverAfterRestart).
+  std::vector<Session*> sessions;
+  for (Session* session : registry_.All()) {
+    if (session->state != SessionState::kScheduled) sessions.push_back(session);
+  }
   if (sessions.empty()) {
     if (done) done();
     return;

@@ -38,6 +38,14 @@ class SessionService {
 
   // session.create: a waiting attended session with a fresh 9-digit key.
   protocol::Result<Session*> CreateAttended(Connection& controller);
+  // session.schedule: a session that starts when its controller opens it at or after `at`.
+  Session& Schedule(Connection& controller, std::int64_t at, std::string title, const storage::Device* device);
+  // session.start on a scheduled session: attended → waiting with a key (the controller
+  // is `controller` from now on); unattended → like session.connect on its device.
+  protocol::Status StartScheduled(Session& session, Connection& controller);
+  // At start-up: sessions a crash left open are ended (broker_restart, audited) and
+  // scheduled ones are taken back.
+  void RecoverAfterRestart();
   // hello session_key: the customer's agent joins; the session asks for consent.
   protocol::Result<Session*> JoinAttended(const std::string& key, Connection& agent, const std::string& name);
   // session.connect: an unattended session on an online device's agent connection.

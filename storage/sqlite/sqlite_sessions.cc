@@ -78,7 +78,8 @@ Result<std::vector<SessionRecord>> SqliteStore::EndOpenSessions(std::string_view
   Transaction transaction(db_.get());
   if (Status s = transaction.Begin(); !s.ok()) return s;
   Result<Statement> select = Statement::Prepare(
-      db_.get(), std::string("SELECT ") + kSessionColumns + "WHERE ended_at = 0 ORDER BY created_at, id");
+      db_.get(), std::string("SELECT ") + kSessionColumns +
+                     "WHERE ended_at = 0 AND state <> 'scheduled' ORDER BY created_at, id");
   if (!select.ok()) return select.status();
   std::vector<SessionRecord> ended;
   for (;;) {
@@ -92,7 +93,8 @@ Result<std::vector<SessionRecord>> SqliteStore::EndOpenSessions(std::string_view
     ended.push_back(std::move(session));
   }
   Result<Statement> update = Statement::Prepare(
-      db_.get(), "UPDATE sessions SET state = 'ended', ended_at = ?1, end_reason = ?2 WHERE ended_at = 0");
+      db_.get(),
+      "UPDATE sessions SET state = 'ended', ended_at = ?1, end_reason = ?2 WHERE ended_at = 0 AND state <> 'scheduled'");
   if (!update.ok()) return update.status();
   update->Bind(1, now).Bind(2, reason);
   if (Status s = update->Run(); !s.ok()) return s;
@@ -102,6 +104,21 @@ Result<std::vector<SessionRecord>> SqliteStore::EndOpenSessions(std::string_view
   }
   if (Status s = transaction.Commit(); !s.ok()) return s;
   return ended;
+}
+
+Result<std::vector<SessionRecord>> SqliteStore::ListScheduledSessions() {
+  Result<Statement> select = Statement::Prepare(
+      db_.get(), std::string("SELECT ") + kSessionColumns +
+                     "WHERE ended_at = 0 AND state = 'scheduled' ORDER BY scheduled_at, id");
+  if (!select.ok()) return select.status();
+  std::vector<SessionRecord> scheduled;
+  for (;;) {
+    Result<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    scheduled.push_back(ReadSession(*select));
+  }
+  return scheduled;
 }
 
 }  // namespace tether::storage::sqlite

@@ -74,6 +74,7 @@ class SqliteStore final : public Store {
 
   Status SaveSession(const SessionRecord& session) override;
   Result<SessionRecord> GetSession(std::string_view session_id) override;
+  Result<std::vector<SessionRecord>> ListScheduledSessions() override;
   Result<std::vector<SessionRecord>> EndOpenSessions(std::string_view reason, std::int64_t now) override;
 
   Result<Notification> CreateNotification(Notification notification) override;

@@ -92,11 +92,19 @@ BrokerProcess::BrokerProcess(BrokerOptions options) {
     args.insert(args.end(), {"--config", dir_ + "/broker.toml"});
   }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+  args_ = args;
+  if (!Launch()) ADD_FAILURE() << "tether-broker did not start; log:\n" << log();
+}
+
+bool BrokerProcess::Launch() {
+  port_ = 0;
+  std::filesystem::remove(dir_ + "/port");
   pid_ = ::fork();
   if (pid_ == 0) {
-    int log = ::open((dir_ + "/broker.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int log = ::open((dir_ + "/broker.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ::dup2(log, 1);
     ::dup2(log, 2);
+    std::vector<std::string> args = args_;
     auto argv = ArgvOf(args);
     ::execv(argv[0], argv.data());
     ::_exit(127);
@@ -107,17 +115,27 @@ BrokerProcess::BrokerProcess(BrokerOptions options) {
     int port = 0;
     if (port_file >> port && port > 0) {
       port_ = static_cast<std::uint16_t>(port);
-      return;
+      return true;
     }
     int status;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      break;
+      return false;
     }
     std::this_thread::sleep_for(5ms);
   }
-  ADD_FAILURE() << "tether-broker did not start; log:\n" << log();
+  return false;
 }
+
+void BrokerProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+bool BrokerProcess::Restart() { return pid_ <= 0 && Launch(); }
 
 BrokerProcess::~BrokerProcess() {
   Stop();

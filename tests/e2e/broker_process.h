@@ -49,9 +49,16 @@ class BrokerProcess {
 
   // SIGTERM and wait: the exit status (or -1 if it had to be killed).
   int Stop(std::chrono::milliseconds deadline = 15s);
+  // kill -9, as a crash would.
+  void Kill();
+  // Starts the broker again on the same database and options (after Stop or Kill).
+  bool Restart();
 
  private:
+  bool Launch();
+
   std::string dir_;
+  std::vector<std::string> args_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };

@@ -168,6 +168,27 @@ TEST_F(SqliteStore, EndOpenSessionsEndsOnlyOpenOnesAndReturnsThem) {
 }
 
 // ended_at 0 means open: sessions "ended" at time 0 would still be open afterwards.
+TEST_F(SqliteStore, ScheduledSessionsOutliveARestartAndAreListedBySchedule) {
+  const std::int64_t org_id = NewOrganization("demo");
+  SessionRecord later = MakeSession(org_id, "s_later");
+  later.state = "scheduled";
+  later.scheduled_at = 50'000;
+  SessionRecord sooner = MakeSession(org_id, "s_sooner");
+  sooner.state = "scheduled";
+  sooner.scheduled_at = 20'000;
+  SessionRecord active = MakeSession(org_id, "s_active");
+  for (const SessionRecord& session : {later, sooner, active}) ASSERT_TRUE(store_->SaveSession(session).ok());
+  Result<std::vector<SessionRecord>> ended = store_->EndOpenSessions("broker_restart", 9000);
+  ASSERT_TRUE(ended.ok());
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ((*ended)[0].id, "s_active");
+  Result<std::vector<SessionRecord>> scheduled = store_->ListScheduledSessions();
+  ASSERT_TRUE(scheduled.ok());
+  ASSERT_EQ(scheduled->size(), 2u);
+  EXPECT_EQ((*scheduled)[0].id, "s_sooner");
+  EXPECT_EQ((*scheduled)[1].id, "s_later");
+}
+
 TEST_F(SqliteStore, EndOpenSessionsRefusesTimeZeroAndChangesNothing) {
   const std::int64_t org_id = NewOrganization("demo");
   ASSERT_TRUE(store_->SaveSession(MakeSession(org_id, "s_1")).ok());

@@ -260,10 +260,12 @@ class Store {
   virtual Result<DeployKey> FindDeployKey(std::string_view key_hash) = 0;
 
   // Sessions. SaveSession inserts or replaces the row with that id. EndOpenSessions ends
-  // every session not yet ended (ended_at = now, end_reason = reason) and returns them:
-  // at start-up with "broker_restart" for sessions a crash left open.
+  // every session not yet ended (ended_at = now, end_reason = reason) and returns them —
+  // at start-up with "broker_restart" for sessions a crash left open — except scheduled
+  // ones, which outlive restarts (ListScheduledSessions, by scheduled_at).
   virtual Status SaveSession(const SessionRecord& session) = 0;
   virtual Result<SessionRecord> GetSession(std::string_view session_id) = 0;
+  virtual Result<std::vector<SessionRecord>> ListScheduledSessions() = 0;
   virtual Result<std::vector<SessionRecord>> EndOpenSessions(std::string_view reason, std::int64_t now) = 0;
 
   // Notifications, newest first.
