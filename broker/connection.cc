@@ -138,7 +138,7 @@ void Connection::DispatchDataFrame(std::span<const std::uint8_t> bytes) {
     ReplyError(std::nullopt, frame.status());
     return;
   }
-  broker_.sessions().OnDataFrame(*this, frame->session_id, bytes);
+  broker_.sessions().OnDataFrame(*this, *frame, bytes);
 }
 
 void Connection::Send(const Value& message) {

@@ -21,22 +21,39 @@ bool IsHex(const std::string& text, std::size_t length) {
          });
 }
 
-// The active session the sender controls or serves; the other side's connection.
 struct Sides {
   Session* session = nullptr;
   Connection* other = nullptr;
 };
 
-protocol::Result<Sides> ActiveSides(Connection& sender, const std::string& session_id) {
+// The active session the sender controls (from any of the controller's connections) or
+// serves, and the connection on the other side: for the agent, the connection that
+// started the transfer when one did, else the controller's.
+protocol::Result<Sides> ActiveSides(Connection& sender, const std::string& session_id, const std::string& transfer_id) {
   Session* session = sender.broker().sessions().registry().Find(session_id);
   if (session != nullptr && session->state == SessionState::kActive) {
     bool viewer = std::any_of(session->viewers.begin(), session->viewers.end(),
                               [&](const Viewer& v) { return v.connection_id == sender.id(); });
     if (viewer) return Status(ErrorCode::kViewOnly, "view participants cannot transfer files");
-    if (sender.id() == session->controller_conn) return Sides{session, sender.broker().FindConnection(session->agent_conn)};
-    if (sender.id() == session->agent_conn) return Sides{session, sender.broker().FindConnection(session->controller_conn)};
+    if (sender.id() == session->agent_conn) {
+      auto transfer = session->transfers.find(transfer_id);
+      std::uint64_t to = transfer != session->transfers.end() && transfer->second.requester_conn != 0
+                             ? transfer->second.requester_conn
+                             : session->controller_conn;
+      return Sides{session, sender.broker().FindConnection(to)};
+    }
+    bool controller = !sender.identity().is_agent() && session->ControlledBy(sender.identity().actor.user_id);
+    if (controller) return Sides{session, sender.broker().FindConnection(session->agent_conn)};
   }
   return Status::NotFound("no active session '" + session_id + "' that you take part in");
+}
+
+// Optional fields a side adds for the other (the sender's sha256, a failure's message)
+// travel with the forwarded event.
+void CopyOptional(const Value& from, Value& to, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    if (const Value* v = from.Find(key); v != nullptr && v->is_string()) to.Set(key, *v);
+  }
 }
 
 }  // namespace
@@ -100,15 +117,20 @@ void HandleFileBegin(Request& request) {
     return c.ReplyError(request.id, Status::BadRequest("direction must be \"upload\" or \"download\""));
   }
   if (name->empty() || name->size() > 4096) return c.ReplyError(request.id, Status::BadRequest("name must be 1 to 4096 bytes"));
-  auto sides = ActiveSides(c, *id);
+  auto sides = ActiveSides(c, *id, *transfer);
   if (!sides.ok()) return c.ReplyError(request.id, sides.status());
-  sides->session->transfers[*transfer] = Session::Transfer{*name, *direction, *size};
+  Session::Transfer& record = sides->session->transfers[*transfer];
+  if (!c.identity().is_agent()) record.requester_conn = c.id();  // the agent's answer goes back here
+  record.name = *name;
+  record.direction = *direction;
+  record.size = *size;
   storage::AuditEvent event = c.NewAuditEvent("file.begin", kOutcomeOk);
   event.session_id = *id;
   event.target = *name;
   event.details = Value::MapOf({{"transfer_id", *transfer}, {"direction", *direction}, {"size", *size}});
   Value forwarded = Value::MapOf({{"session_id", *id}, {"transfer_id", *transfer}, {"direction", *direction},
                                   {"name", *name}, {"size", *size}});
+  CopyOptional(body, forwarded, {"sha256"});
   std::uint64_t other = sides->other ? sides->other->id() : 0;
   ConfirmAfterAudit(c.ref(), request.id, std::move(event), [re = request.id, forwarded, other](Connection& done) {
     done.Reply(re);
@@ -129,7 +151,7 @@ void HandleFileEnd(Request& request) {
   if (!IsHex(*sha256, 64) && !(sha256->empty() && !*ok)) {
     return c.ReplyError(request.id, Status::BadRequest("sha256 must be 64 lowercase hex digits"));
   }
-  auto sides = ActiveSides(c, *id);
+  auto sides = ActiveSides(c, *id, *transfer);
   if (!sides.ok()) return c.ReplyError(request.id, sides.status());
   auto known = sides->session->transfers.find(*transfer);
   if (known == sides->session->transfers.end()) {
@@ -143,6 +165,7 @@ void HandleFileEnd(Request& request) {
                                 {"sha256", *sha256}, {"ok", *ok}});
   sides->session->transfers.erase(known);
   Value forwarded = Value::MapOf({{"session_id", *id}, {"transfer_id", *transfer}, {"sha256", *sha256}, {"ok", *ok}});
+  CopyOptional(body, forwarded, {"message"});
   std::uint64_t other = sides->other ? sides->other->id() : 0;
   ConfirmAfterAudit(c.ref(), request.id, std::move(event), [re = request.id, forwarded, other](Connection& done) {
     done.Reply(re);

@@ -75,8 +75,12 @@ struct Session {
     std::string name;
     std::string direction;
     std::uint64_t size = 0;
+    std::uint64_t requester_conn = 0;  // the controller's connection that started it
   };
-  std::map<std::string, Transfer> transfers;
+  std::map<std::string, Transfer> transfers;  // by transfer id (32 hex)
+
+  // Whether `user_id` controls the session (any of their connections may transfer files).
+  bool ControlledBy(std::int64_t user_id) const { return controller.id == user_id; }
 
   storage::SessionRecord ToRecord() const;
 };

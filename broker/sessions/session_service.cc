@@ -374,19 +374,49 @@ void SessionService::OnConnectionClosed(std::uint64_t connection_id, bool is_age
   }
 }
 
-void SessionService::OnDataFrame(Connection& sender, std::string_view session_id, std::span<const std::uint8_t> bytes) {
-  Session* session = registry_.Find(std::string(session_id));
+namespace {
+
+constexpr std::uint64_t kFileChunkChannel = 2;
+
+// The transfer id at the start of a channel-2 payload, as the 32 hex digits file.begin used.
+std::string TransferIdOf(std::span<const std::uint8_t> payload) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  if (payload.size() < 16) return {};
+  std::string id;
+  for (std::size_t i = 0; i < 16; ++i) {
+    id.push_back(kHex[payload[i] >> 4]);
+    id.push_back(kHex[payload[i] & 0x0f]);
+  }
+  return id;
+}
+
+}  // namespace
+
+void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameView& frame,
+                                 std::span<const std::uint8_t> bytes) {
+  Session* session = registry_.Find(std::string(frame.session_id));
   bool active = session != nullptr && session->state == SessionState::kActive;
-  if (active && sender.id() == session->controller_conn) {
+  bool file_chunk = frame.channel == kFileChunkChannel;
+  const Session::Transfer* transfer = nullptr;
+  if (active && file_chunk) {
+    auto it = session->transfers.find(TransferIdOf(frame.payload));
+    if (it != session->transfers.end()) transfer = &it->second;
+  }
+  // From the controller: to the agent. Another connection of the controller's user may
+  // send the chunks of a transfer it started.
+  bool from_controller = active && (sender.id() == session->controller_conn ||
+                                    (transfer != nullptr && transfer->requester_conn == sender.id()));
+  if (from_controller) {
     session->last_activity = broker_.clock().NowMs();
     if (Connection* agent = broker_.FindConnection(session->agent_conn)) relay_.Forward(sender, *agent, bytes);
     return;
   }
   if (active && sender.id() == session->agent_conn) {
     session->last_activity = broker_.clock().NowMs();
-    if (Connection* controller = broker_.FindConnection(session->controller_conn)) {
-      relay_.Forward(sender, *controller, bytes);
-    }
+    std::uint64_t to = transfer != nullptr && transfer->requester_conn != 0 ? transfer->requester_conn
+                                                                          : session->controller_conn;
+    if (Connection* receiver = broker_.FindConnection(to)) relay_.Forward(sender, *receiver, bytes);
+    if (file_chunk) return;  // files are the controller's business, not the watchers'
     for (const Viewer& viewer : session->viewers) {
       // A viewer never pauses anyone: over budget, frames for it are dropped.
       Connection* c = broker_.FindConnection(viewer.connection_id);
@@ -401,7 +431,8 @@ void SessionService::OnDataFrame(Connection& sender, std::string_view session_id
     broker_.audit().Record(Event(*session, "session.input_refused", kOutcomeDenied), [](Status) {});
     return;
   }
-  sender.ReplyError(std::nullopt, Status::NotFound("no session '" + std::string(session_id) + "' that you take part in"));
+  sender.ReplyError(std::nullopt,
+                    Status::NotFound("no session '" + std::string(frame.session_id) + "' that you take part in"));
 }
 
 void SessionService::Sweep() {

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "sessions/relay.h"
+#include "tether/protocol/data_frame.h"
 #include "sessions/session_registry.h"
 #include "tether/protocol/status.h"
 
@@ -68,7 +69,9 @@ class SessionService {
   // A participant's connection closed (called from the Connection's destructor).
   void OnConnectionClosed(std::uint64_t connection_id, bool is_agent);
   // A data frame from `sender` (PROTOCOL.md "Data frames").
-  void OnDataFrame(Connection& sender, std::string_view session_id, std::span<const std::uint8_t> bytes);
+  // File chunks (channel 2) go to the connection that started their transfer, so `tether
+  // put` and `tether get` work from their own connections beside the terminal.
+  void OnDataFrame(Connection& sender, const protocol::DataFrameView& frame, std::span<const std::uint8_t> bytes);
 
   // Checks every deadline against the clock; the broker calls it a few times a second.
   void Sweep();

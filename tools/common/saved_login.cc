@@ -9,36 +9,20 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tether/client/private_file.h"
+
 namespace tether::tools {
 
 using protocol::Status;
 
 std::string ConfigFilePath(std::string_view tool, std::string_view file) {
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  const char* home = std::getenv("HOME");
-  std::string base = xdg && *xdg ? xdg : std::string(home ? home : ".") + "/.config";
-  return base + "/" + std::string(tool) + "/" + std::string(file);
+  return client::ConfigFilePath(tool, file);
 }
 
-Status SaveLogin(const std::string& path_text, const SavedLogin& login) {
-  std::filesystem::path path = path_text;
-  std::error_code error;
-  std::filesystem::create_directories(path.parent_path(), error);
-  if (error) return Status::Internal("cannot create " + path.parent_path().string() + ": " + error.message());
+Status SaveLogin(const std::string& path, const SavedLogin& login) {
   nlohmann::json json = {{"broker", login.broker}, {"org", login.org},     {"email", login.email},
                          {"token", login.token},   {"expires_at", login.expires_at}};
-  std::string text = json.dump(2) + "\n";
-  std::string temp = path.string() + ".XXXXXX";
-  int fd = ::mkstemp(temp.data());  // mode 0600
-  if (fd < 0) return Status::Internal("cannot write " + path.string());
-  bool ok = ::fchmod(fd, 0600) == 0 &&
-            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return Status::Internal("cannot write " + path.string());
-  }
-  return Status::Ok();
+  return client::WritePrivateFile(path, json.dump(2) + "\n");
 }
 
 protocol::Result<SavedLogin> LoadLogin(const std::string& path, std::string_view how_to_log_in) {
