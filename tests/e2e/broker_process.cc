@@ -170,6 +170,47 @@ std::string BrokerProcess::log() const {
   return text.str();
 }
 
+ChildProcess::ChildProcess(std::vector<std::string> argv, const std::string& log_path, std::vector<std::string> env) {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);  // no terminal: an agent must not wait for a person here
+    ::dup2(log, 1);
+    ::dup2(log, 2);
+    ::setpgid(0, 0);  // its own group, so Kill() takes its shells too
+    for (std::string& assignment : env) ::putenv(assignment.data());
+    auto args = ArgvOf(argv);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+}
+
+ChildProcess::~ChildProcess() { Kill(); }
+
+bool ChildProcess::running() { return pid_ > 0 && !Wait(0ms).has_value(); }
+
+void ChildProcess::Kill() {
+  if (pid_ <= 0 || status_) return;
+  ::kill(-pid_, SIGKILL);
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::optional<int> ChildProcess::Wait(std::chrono::milliseconds deadline) {
+  if (status_ || pid_ <= 0) return status_;
+  int status = 0;
+  if (deadline.count() == 0) {
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+  } else if (!WaitExit(pid_, deadline, &status)) {
+    return std::nullopt;
+  }
+  status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return status_;
+}
+
 std::unique_ptr<client::BlockingClient> Connect(const BrokerProcess& broker, const std::string& subprotocol) {
   client::ConnectOptions options;
   options.url = broker.url();

@@ -63,6 +63,25 @@ class BrokerProcess {
   std::uint16_t port_ = 0;
 };
 
+// A program running in the background for a test (an agent): output goes to `log_path`;
+// killed (SIGKILL) and reaped when destroyed.
+class ChildProcess {
+ public:
+  ChildProcess(std::vector<std::string> argv, const std::string& log_path, std::vector<std::string> env = {});
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  bool running();
+  void Kill();  // SIGKILL and reap
+  // Waits for the exit: its status, or nullopt after `deadline`.
+  std::optional<int> Wait(std::chrono::milliseconds deadline);
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
 // Runs a program to completion with `input` on stdin; returns its exit status and sets
 // `output` to what it wrote on stdout and stderr.
 int RunProgram(const std::vector<std::string>& argv, const std::string& input, std::string* output);
