@@ -31,7 +31,7 @@ struct DeviceView {
   Status status;
   storage::Device device;
   std::string department;
-  bool confirmation_required = false;  // the organisation's session_confirmation
+  bool confirmation_required = false;  // the organisation's or the group's session_confirmation
 };
 
 DeviceView LoadDevice(storage::Store& store, std::int64_t org_id, const std::string& device_id) {
@@ -42,13 +42,18 @@ DeviceView LoadDevice(storage::Store& store, std::int64_t org_id, const std::str
     return view;
   }
   view.device = *device;
+  bool group_wants = false;
   if (device->group_id != 0) {
     auto group = store.GetGroup(org_id, device->group_id);
-    if (group.ok()) view.department = group->department;
+    if (group.ok()) {
+      view.department = group->department;
+      group_wants = group->session_confirmation;
+    }
   }
+  // POLICY.md: the organisation or the device's group may require the user's consent.
   auto org = store.GetOrganization(org_id);
   const Value* wanted = org.ok() ? org->preferences.Find("session_confirmation") : nullptr;
-  view.confirmation_required = wanted && wanted->is_bool() && wanted->as_bool();
+  view.confirmation_required = group_wants || (wanted && wanted->is_bool() && wanted->as_bool());
   return view;
 }
 

@@ -28,6 +28,47 @@ AdminOutcome ListGroups(storage::Store& store, const AdminContext& context) {
   return outcome;
 }
 
+// The optional "session_confirmation" of group.create / group.update: deciding whether
+// sessions need the end user's consent takes the session_confirmation privilege.
+Status ApplyConfirmation(const AdminContext& context, storage::Group& group) {
+  auto confirmation = protocol::OptionalBool(context.body, "session_confirmation");
+  if (!confirmation.ok()) return confirmation.status();
+  if (!*confirmation) return Status::Ok();
+  Status allowed = policy::Authorize(context.actor, policy::Action::kOrgChangeSessionConfirmation);
+  if (!allowed.ok()) return allowed;
+  group.session_confirmation = **confirmation;
+  return Status::Ok();
+}
+
+AdminOutcome UpdateGroup(storage::Store& store, const AdminContext& context) {
+  TETHER_REFUSE_IF(policy::Authorize(context.actor, policy::Action::kGroupUpdate));
+  auto group_id = RequireNumericId(context.body, "group_id");
+  TETHER_REFUSE_IF(group_id.status());
+  auto group = store.GetGroup(context.actor.org_id, *group_id);
+  if (!group.ok()) return AdminOutcome::Refused(group.status());
+  if (context.body.Find("name")) {
+    auto name = RequireText(context.body, "name", 100);
+    TETHER_REFUSE_IF(name.status());
+    group->name = *name;
+  }
+  if (const Value* department = context.body.Find("department")) {
+    if (department->is_nil()) {
+      group->department.clear();
+    } else {
+      auto text = RequireText(context.body, "department", 100);
+      TETHER_REFUSE_IF(text.status());
+      group->department = *text;
+    }
+  }
+  TETHER_REFUSE_IF(ApplyConfirmation(context, *group));
+  TETHER_REFUSE_IF(store.UpdateGroup(*group));
+  auto devices = store.CountDevicesInGroup(group->org_id, group->id);
+  AdminOutcome outcome;
+  outcome.target = std::to_string(group->id);
+  outcome.reply.Set("group", GroupToWire(*group, devices.ok() ? *devices : 0));
+  return outcome;
+}
+
 AdminOutcome CreateGroup(storage::Store& store, const AdminContext& context) {
   TETHER_REFUSE_IF(policy::Authorize(context.actor, policy::Action::kGroupCreate));
   auto facts = LoadOrgFacts(store, context.actor.org_id);
@@ -43,6 +84,7 @@ AdminOutcome CreateGroup(storage::Store& store, const AdminContext& context) {
     TETHER_REFUSE_IF(department.status());
     group.department = *department;
   }
+  TETHER_REFUSE_IF(ApplyConfirmation(context, group));
   group.created_by = context.actor.user_id;
   group.created_at = context.now_ms;
   auto created = store.CreateGroup(group);
@@ -106,6 +148,7 @@ AdminOutcome ListNotifications(storage::Store& store, const AdminContext& contex
 void HandleGroupList(Request& request) { RunAdminRequest(request, "group.list", &ListGroups); }
 void HandleGroupCreate(Request& request) { RunAdminRequest(request, "group.create", &CreateGroup); }
 void HandleGroupDelete(Request& request) { RunAdminRequest(request, "group.delete", &DeleteGroup); }
+void HandleGroupUpdate(Request& request) { RunAdminRequest(request, "group.update", &UpdateGroup); }
 void HandleDeviceMove(Request& request) { RunAdminRequest(request, "device.move", &MoveDevice); }
 void HandleLicenceGet(Request& request) { RunAdminRequest(request, "licence.get", &GetLicence); }
 void HandleNotificationList(Request& request) { RunAdminRequest(request, "notification.list", &ListNotifications); }

@@ -28,6 +28,7 @@ constexpr std::array kHandlers = {
     HandlerEntry{"group.list", &HandleGroupList, false},
     HandlerEntry{"group.create", &HandleGroupCreate, false},
     HandlerEntry{"group.delete", &HandleGroupDelete, false},
+    HandlerEntry{"group.update", &HandleGroupUpdate, false},
     HandlerEntry{"device.move", &HandleDeviceMove, false},
     HandlerEntry{"notification.list", &HandleNotificationList, false},
     HandlerEntry{"auth.password.change", &HandlePasswordChange, false},

@@ -51,6 +51,7 @@ void HandleLicenceGet(Request& request);
 void HandleGroupList(Request& request);
 void HandleGroupCreate(Request& request);
 void HandleGroupDelete(Request& request);
+void HandleGroupUpdate(Request& request);
 void HandleDeviceMove(Request& request);
 void HandleNotificationList(Request& request);
 void HandlePasswordChange(Request& request);

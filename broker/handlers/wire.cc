@@ -65,6 +65,7 @@ Value GroupToWire(const storage::Group& group, std::uint32_t devices) {
   return Value::MapOf({{"id", std::to_string(group.id)},
                        {"name", group.name},
                        {"department", group.department.empty() ? Value() : Value(group.department)},
+                       {"session_confirmation", group.session_confirmation},
                        {"devices", devices}});
 }
 

@@ -50,6 +50,7 @@ constexpr Rule kRules[] = {
     {Action::kGroupCreate, Privilege::kGroupPermissions, false, "create groups"},
     {Action::kGroupList, std::nullopt, false, "list groups"},
     {Action::kGroupDelete, Privilege::kGroupPermissions, false, "delete groups"},
+    {Action::kGroupUpdate, Privilege::kGroupPermissions, false, "change groups"},
     {Action::kDeviceMove, Privilege::kDeployment, false, "move devices"},
     // The user's own things.
     {Action::kNotificationList, std::nullopt, false, "list notifications"},

@@ -62,6 +62,7 @@ enum class Action {
   kGroupCreate,
   kGroupList,
   kGroupDelete,
+  kGroupUpdate,
   kDeviceMove,
   kNotificationList,
   kOwnAccount,  // own password, own TOTP enrolment: any user

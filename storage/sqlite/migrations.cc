@@ -188,11 +188,19 @@ CREATE TABLE deploy_keys (
 CREATE INDEX deploy_keys_by_group ON deploy_keys(group_id);
 )sql";
 
+// Version 4: a group may require the end user's consent for unattended sessions
+// (POLICY.md "Sessions": "the organisation (or the device's group) requires session
+// confirmation").
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE groups ADD COLUMN session_confirmation INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Append only. Version N is kMigrations[N - 1].
 constexpr const char* kMigrations[] = {
     kSchemaV1,
     kSchemaV2,
     kSchemaV3,
+    kSchemaV4,
 };
 
 Result<int> ReadUserVersion(sqlite3* db) {

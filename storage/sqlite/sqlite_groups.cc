@@ -9,7 +9,8 @@
 namespace tether::storage::sqlite {
 namespace {
 
-constexpr const char* kGroupColumns = "id, org_id, name, department, created_by, created_at FROM groups ";
+constexpr const char* kGroupColumns =
+    "id, org_id, name, department, created_by, created_at, session_confirmation FROM groups ";
 
 Group ReadGroup(const Statement& row) {
   Group group;
@@ -19,6 +20,7 @@ Group ReadGroup(const Statement& row) {
   group.department = row.Text(3);
   group.created_by = row.Int(4);
   group.created_at = row.Int(5);
+  group.session_confirmation = row.Bool(6);
   return group;
 }
 
@@ -36,10 +38,11 @@ Result<Group> SqliteStore::CreateGroup(Group group) {
   if (group.created_at == 0) group.created_at = NowMs();
   Result<Statement> insert = Statement::Prepare(
       db_.get(),
-      "INSERT INTO groups (org_id, name, department, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+      "INSERT INTO groups (org_id, name, department, created_by, created_at, session_confirmation) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, group.org_id).Bind(2, group.name).Bind(3, group.department);
-  insert->Bind(4, group.created_by).Bind(5, group.created_at);
+  insert->Bind(4, group.created_by).Bind(5, group.created_at).BindBool(6, group.session_confirmation);
   if (Status s = insert->Run(); !s.ok()) {
     if (IsUniqueViolation(insert->error_code())) {
       return Status::Conflict("group '" + group.name + "' already exists");
@@ -49,6 +52,21 @@ Result<Group> SqliteStore::CreateGroup(Group group) {
   }
   group.id = sqlite3_last_insert_rowid(db_.get());
   return group;
+}
+
+// name, department and session_confirmation; by id within group.org_id.
+Status SqliteStore::UpdateGroup(const Group& group) {
+  Result<Statement> update = Statement::Prepare(
+      db_.get(), "UPDATE groups SET name = ?3, department = ?4, session_confirmation = ?5 WHERE id = ?1 AND org_id = ?2");
+  if (!update.ok()) return update.status();
+  update->Bind(1, group.id).Bind(2, group.org_id).Bind(3, group.name).Bind(4, group.department);
+  update->BindBool(5, group.session_confirmation);
+  if (Status s = update->Run(); !s.ok()) {
+    if (IsUniqueViolation(update->error_code())) return Status::Conflict("group '" + group.name + "' already exists");
+    return s;
+  }
+  if (sqlite3_changes(db_.get()) == 0) return GroupNotFound(group.id);
+  return Status::Ok();
 }
 
 Result<Group> SqliteStore::GetGroup(std::int64_t org_id, std::int64_t group_id) {

@@ -55,6 +55,7 @@ class SqliteStore final : public Store {
 
   Result<Group> CreateGroup(Group group) override;
   Result<Group> GetGroup(std::int64_t org_id, std::int64_t group_id) override;
+  Status UpdateGroup(const Group& group) override;
   Result<std::vector<Group>> ListGroups(std::int64_t org_id) override;
   Status DeleteGroup(std::int64_t org_id, std::int64_t group_id) override;
   Result<std::uint32_t> CountDevicesInGroup(std::int64_t org_id, std::int64_t group_id) override;

@@ -52,6 +52,7 @@ const char* Name(Action action) {
     case Action::kGroupCreate: return "group.create";
     case Action::kGroupList: return "group.list";
     case Action::kGroupDelete: return "group.delete";
+    case Action::kGroupUpdate: return "group.update";
     case Action::kDeviceMove: return "device.move";
     case Action::kNotificationList: return "notification.list";
     case Action::kOwnAccount: return "own account";
@@ -141,6 +142,7 @@ const Case kCases[] = {
     {Action::kGroupCreate, kAllow, kAllow, Missing("group_permissions"), kAllow},
     {Action::kGroupList, kAllow, kAllow, kAllow, kAllow},
     {Action::kGroupDelete, kAllow, kAllow, Missing("group_permissions"), kAllow},
+    {Action::kGroupUpdate, kAllow, kAllow, Missing("group_permissions"), kAllow},
     // `deployment`: "create deployment keys, enrol and move devices".
     {Action::kDeviceMove, kAllow, kAllow, Missing("deployment"), kAllow},
     // The user's own notifications, password and TOTP.

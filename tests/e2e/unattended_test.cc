@@ -96,6 +96,31 @@ TEST(Unattended, SessionConfirmationMakesTheAgentAsk) {
   EXPECT_EQ(NextEvent(*fleet.owner, "session.state").Find("state")->as_string(), "consent");
 }
 
+TEST(Unattended, AGroupMayRequireConsentForItsDevicesAlone) {
+  BrokerProcess broker;
+  Fleet fleet = MakeFleet(broker);
+  Value updated = Ok(*fleet.owner, Req({{"t", "group.update"}, {"group_id", fleet.group}, {"session_confirmation", true}}));
+  EXPECT_TRUE(updated.Find("group")->Find("session_confirmation")->as_bool());
+  Device guarded = Enrol(broker, fleet.key, "guarded");
+  Ok(*fleet.owner, Req({{"t", "session.connect"}, {"device_id", guarded.id}}));
+  EXPECT_TRUE(NextEvent(*guarded.connection, "session.request").Find("consent_required")->as_bool());
+  // A device of the default group is not affected.
+  std::string open_key = Ok(*fleet.owner, Req({{"t", "deploy_key.create"}, {"group_id", "0"}})).Find("deployment_key")->as_string();
+  Device open = Enrol(broker, open_key, "open");
+  Ok(*fleet.owner, Req({{"t", "session.connect"}, {"device_id", open.id}}));
+  EXPECT_FALSE(NextEvent(*open.connection, "session.request").Find("consent_required")->as_bool());
+}
+
+TEST(Unattended, IdleSessionEndsAfterTheConfiguredTimeout) {
+  BrokerProcess broker(BrokerOptions().Config("idle_timeout_ms = 600000\n"));
+  Fleet fleet = MakeFleet(broker);
+  Device device = Enrol(broker, fleet.key, "idle");
+  Ok(*fleet.owner, Req({{"t", "session.connect"}, {"device_id", device.id}}));
+  NextEvent(*fleet.owner, "session.state");
+  Ok(*fleet.owner, Req({{"t", "test.clock.advance"}, {"ms", 600'001}}));
+  EXPECT_EQ(NextEvent(*fleet.owner, "session.ended").Find("reason")->as_string(), "idle_timeout");
+}
+
 TEST(Unattended, DeviceOutsideTheTechniciansScopeIsRefused) {
   BrokerProcess broker;
   Fleet fleet = MakeFleet(broker);

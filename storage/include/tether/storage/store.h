@@ -71,6 +71,7 @@ struct Group {
   std::int64_t org_id = 0;
   std::string name;        // unique per organisation
   std::string department;  // "" for none
+  bool session_confirmation = false;  // unattended sessions on its devices need consent
   std::int64_t created_by = 0;
   std::int64_t created_at = 0;
 };
@@ -239,6 +240,8 @@ class Store {
   // Groups. DeleteGroup: conflict while devices are in it (same transaction).
   virtual Result<Group> CreateGroup(Group group) = 0;
   virtual Result<Group> GetGroup(std::int64_t org_id, std::int64_t group_id) = 0;
+  // Writes name, department and session_confirmation of the group (id within org_id).
+  virtual Status UpdateGroup(const Group& group) = 0;
   virtual Result<std::vector<Group>> ListGroups(std::int64_t org_id) = 0;  // by name
   virtual Status DeleteGroup(std::int64_t org_id, std::int64_t group_id) = 0;
   virtual Result<std::uint32_t> CountDevicesInGroup(std::int64_t org_id, std::int64_t group_id) = 0;
