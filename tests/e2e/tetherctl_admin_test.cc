@@ -87,6 +87,24 @@ TEST(TetherctlAdmin, OrgSetChangesNameAndPreferences) {
   EXPECT_EQ(ctl.Run({"org", "set"}), 2) << ctl.out;
 }
 
+TEST(TetherctlAdmin, DeploymentKeyEnrolsADeviceThatIsListedThenDeleted) {
+  BrokerProcess broker;
+  Ctl ctl(broker);
+  ASSERT_EQ(ctl.Login(broker), 0) << ctl.out;
+  std::string key = ctl.Json({"deploy-key", "create"})["deployment_key"];
+  ASSERT_EQ(key.rfind("dk_", 0), 0u) << key;
+  auto agent = Connect(broker);
+  auto enrolled = agent->Hello(
+      Value::MapOf({{"kind", "enroll"}, {"deployment_key", key}, {"name", "kiosk"}, {"os", "linux"}}), kWait);
+  ASSERT_TRUE(enrolled.ok()) << enrolled.status().ToString();
+  std::string device = enrolled->Find("device_id")->as_string();
+  auto devices = ctl.Json({"device", "list"})["devices"];
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0]["device_id"], device);
+  EXPECT_EQ(ctl.Run({"device", "delete", device}), 0) << ctl.out;
+  EXPECT_EQ(agent->WaitClosed(kWait)->code, 4403);
+}
+
 TEST(TetherctlAdmin, OwnerInvitesTechniciansAndManagesRolesGroupsAndLicence) {
   BrokerProcess broker;
   Ctl ctl(broker);

@@ -1,5 +1,5 @@
-// Device groups: `group list|create|delete` and `device move` (protocol/PROTOCOL.md §6:
-// group.list, group.create, group.delete, device.move).
+// Device groups and devices: `group list|create|delete`, `deploy-key create`,
+// `device list|move|delete|rotate-secret` (protocol/PROTOCOL.md §5, §6).
 #include <iostream>
 #include <memory>
 #include <string>
@@ -59,6 +59,40 @@ void RegisterGroupCommands(Dispatcher& dispatcher) {
   });
   move_cmd->add_option("DEVICE_ID", move->device_id, "the device's id")->required();
   move_cmd->add_option("--group", move->group_id, "the group to move it to")->required();
+
+  dispatcher.Add(device, "list", "list the devices you can reach", [](const Invocation& i) {
+    return RunRequest(i, Value::MapOf({{"t", "device.list"}}), [](const Value& result) {
+      PrintTable(std::cout, {Field("ID", "device_id"), Field("NAME", "name"), Field("OS", "os"),
+                             Field("GROUP", "group_id"), Field("ONLINE", "online"), Field("LAST SEEN", "last_seen")},
+                 result.Find("devices"));
+    });
+  });
+  auto device_id = std::make_shared<std::string>();
+  CLI::App* delete_device = dispatcher.Add(device, "delete", "delete a device (its agent is disconnected)",
+                                           [device_id](const Invocation& i) {
+    return RunRequest(i, Value::MapOf({{"t", "device.delete"}, {"device_id", *device_id}}),
+                      Say("deleted device " + *device_id));
+  });
+  delete_device->add_option("DEVICE_ID", *device_id, "the device's id")->required();
+  auto rotated = std::make_shared<std::string>();
+  CLI::App* rotate = dispatcher.Add(device, "rotate-secret", "give a device a new secret (shown once)",
+                                    [rotated](const Invocation& i) {
+    return RunRequest(i, Value::MapOf({{"t", "device.rotate_secret"}, {"device_id", *rotated}}), [](const Value& result) {
+      std::cout << "new secret (shown once): " << CellText(result.Find("secret")) << "\n";
+    });
+  });
+  rotate->add_option("DEVICE_ID", *rotated, "the device's id")->required();
+
+  CLI::App* deploy = dispatcher.Group(dispatcher.root(), "deploy-key", "deployment keys for enrolling agents");
+  auto key_group = std::make_shared<std::string>("0");
+  CLI::App* key_cmd = dispatcher.Add(deploy, "create", "create a deployment key for a group (shown once)",
+                                     [key_group](const Invocation& i) {
+    return RunRequest(i, Value::MapOf({{"t", "deploy_key.create"}, {"group_id", *key_group}}), [](const Value& result) {
+      std::cout << "deployment key (shown once): " << CellText(result.Find("deployment_key")) << "\n"
+                << "enrol a computer with: tether-agent enroll --broker URL --deployment-key KEY --name NAME\n";
+    });
+  });
+  key_cmd->add_option("--group", *key_group, "the group its devices join (default 0: the default group)");
 }
 
 }  // namespace tether::tools::ctl
