@@ -26,7 +26,11 @@ Broker::Broker(const BrokerConfig& config, Clock& clock, TestClock* test_clock,
   timeouts.controller_grace_ms = config.controller_grace.count();
   timeouts.agent_return_ms = config.agent_return_grace.count();
   timeouts.idle_ms = config.idle_timeout.count();
-  sessions_ = std::make_unique<SessionService>(*this, timeouts, config.frame_budget_bytes);
+  SupervisionLimits supervision;
+  supervision.max_supervisors = config.max_supervisors_per_session;
+  supervision.screen_bytes = config.screen_buffer_bytes;
+  supervision.slow_consumer_bytes = config.slow_consumer_bytes;
+  sessions_ = std::make_unique<SessionService>(*this, timeouts, config.frame_budget_bytes, supervision);
 }
 
 Broker::~Broker() = default;

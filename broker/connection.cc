@@ -189,6 +189,7 @@ void Connection::UpdateIdentity(const storage::User& user, const policy::Actor& 
   if (!identity_) return;
   identity_->user = user;
   identity_->actor = actor;
+  broker_.sessions().OnIdentityChanged(*this);  // a supervisor who may no longer watch leaves
 }
 
 void Connection::DrainPending() {

@@ -75,6 +75,9 @@ const std::map<std::string, Apply>& Keys() {
       {"frame_budget_bytes", Positive(&BrokerConfig::frame_budget_bytes)},
       {"key_guesses_per_address", Positive(&BrokerConfig::key_guesses_per_address)},
       {"wake_address", String(&BrokerConfig::wake_address)},
+      {"max_supervisors_per_session", Positive(&BrokerConfig::max_supervisors_per_session)},
+      {"screen_buffer_bytes", Positive(&BrokerConfig::screen_buffer_bytes)},
+      {"slow_consumer_bytes", Positive(&BrokerConfig::slow_consumer_bytes)},
       {"wake_port", Positive(&BrokerConfig::wake_port)},
   };
   return kKeys;

@@ -36,6 +36,12 @@ struct BrokerConfig {
   std::chrono::milliseconds agent_return_grace{30'000};
   std::chrono::milliseconds idle_timeout{0};  // 0: sessions never end for idleness
   std::size_t frame_budget_bytes = 1 << 20;  // per connection, before the sender pauses
+  // Supervision (PROTOCOL.md "Data frames"): at most this many view participants per
+  // session; the terminal output kept for a new supervisor; the bytes a lagging
+  // supervisor may lose before it is removed (slow_consumer).
+  std::size_t max_supervisors_per_session = 64;
+  std::size_t screen_buffer_bytes = 64 * 1024;
+  std::size_t slow_consumer_bytes = 8 << 20;
   // Wake-on-LAN: where the waking agent sends the magic packet.
   std::string wake_address = "255.255.255.255";
   std::uint16_t wake_port = 9;

@@ -126,6 +126,8 @@ void CloseOtherConnections(Broker& broker, std::int64_t user_id, std::uint64_t k
 }
 
 void CloseUserConnections(Broker& broker, std::int64_t user_id, CloseReason reason) {
+  // Access gone: the sessions they control end now (revoked), not after the grace.
+  if (reason == CloseReason::kRevoked) broker.sessions().EndSessionsControlledBy(user_id);
   broker.ForEachConnection([&](Connection& c) {
     if (c.authenticated() && c.identity().actor.user_id == user_id) c.Close(reason);
   });

@@ -161,7 +161,8 @@ void HandleSessionConnect(Request& request) {
         }
         Connection* agent = c->broker().DeviceConnection(id);
         if (agent == nullptr) return RefuseAudited(*c, re, "session.connect", id, Status(ErrorCode::kDeviceOffline, "the device is offline"));
-        auto session = c->broker().sessions().ConnectUnattended(*c, *agent, view.device, view.confirmation_required);
+        auto session = c->broker().sessions().ConnectUnattended(*c, *agent, view.device, view.department,
+                                                                view.confirmation_required);
         if (!session.ok()) return RefuseAudited(*c, re, "session.connect", id, session.status());
         storage::AuditEvent event = c->NewAuditEvent("session.created", kOutcomeOk);
         event.session_id = (*session)->id;

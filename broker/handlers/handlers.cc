@@ -43,6 +43,8 @@ constexpr std::array kHandlers = {
     HandlerEntry{"session.info", &HandleSessionInfo},
     HandlerEntry{"session.connect", &HandleSessionConnect},
     HandlerEntry{"session.schedule", &HandleSessionSchedule},
+    HandlerEntry{"session.supervise", &HandleSessionSupervise},
+    HandlerEntry{"session.handover", &HandleSessionHandover},
     HandlerEntry{"session.start", &HandleSessionStart},
     HandlerEntry{"deploy_key.create", &HandleDeployKeyCreate},
     HandlerEntry{"device.list", &HandleDeviceList},

@@ -75,6 +75,8 @@ void HandleDeployKeyCreate(Request& request);
 void HandleDeviceList(Request& request);
 void HandleSessionConnect(Request& request);
 void HandleSessionSchedule(Request& request);
+void HandleSessionSupervise(Request& request);
+void HandleSessionHandover(Request& request);
 void HandleSessionStart(Request& request);
 void HandleDeviceRotateSecret(Request& request);
 void HandleDeviceDelete(Request& request);

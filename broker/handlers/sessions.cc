@@ -1,8 +1,11 @@
 // Requests of a session's controller and of supervisors-to-be: session.create,
 // session.end, session.leave, session.rejoin, session.list, session.resize, session.info
 // (PROTOCOL.md "Sessions", "In-session control").
+#include <algorithm>
+
 #include "broker.h"
 #include "handlers/admin_request.h"
+#include "handlers/fields.h"
 #include "handlers/handlers.h"
 #include "handlers/lookups.h"
 #include "handlers/wire.h"
@@ -22,6 +25,7 @@ policy::SessionFacts FactsOf(const Session& session) {
   facts.controller_id = session.controller.id;
   facts.controller_scope = ScopeOf(session.controller);
   facts.device_group = session.device_group;
+  facts.device_department = session.device_department;
   return facts;
 }
 
@@ -37,9 +41,8 @@ protocol::Result<Session*> VisibleSession(Request& request) {
   return session;
 }
 
-Value SessionToWire(const Session& session) {
-  Value participants = Value::MakeArray();
-  participants.Push(Value::MapOf({{"user", UserToWire(session.controller)}, {"mode", "control"}}));
+Value SessionToWire(SessionService& sessions, const Session& session) {
+  Value participants = sessions.Participants(session);
   return Value::MapOf({{"session_id", session.id},
                        {"state", std::string(WireName(session.state))},
                        {"mode", session.attended ? "attended" : "unattended"},
@@ -51,6 +54,8 @@ Value SessionToWire(const Session& session) {
 }
 
 }  // namespace
+
+protocol::Result<Session*> VisibleSessionFor(Request& request) { return VisibleSession(request); }
 
 void HandleSessionCreate(Request& request) {
   Connection& c = request.connection;
@@ -94,7 +99,7 @@ void HandleSessionEnd(Request& request) {
   }
   c.broker().sessions().End(s, reason, [ref = c.ref(), re = request.id] {
     if (Connection* done = ref.Get()) done->Reply(re);
-  });
+  }, Value::MakeMap(), &c);
 }
 
 void HandleSessionLeave(Request& request) {
@@ -103,6 +108,12 @@ void HandleSessionLeave(Request& request) {
   if (!id.ok()) return c.ReplyError(request.id, id.status());
   SessionService& sessions = c.broker().sessions();
   Session* s = sessions.registry().Find(*id);
+  bool viewer = s != nullptr && std::any_of(s->viewers.begin(), s->viewers.end(),
+                                            [&](const Viewer& v) { return v.connection_id == c.id(); });
+  if (viewer) {
+    sessions.RemoveViewer(*s, c.id(), "left");
+    return c.Reply(request.id);
+  }
   if (s == nullptr || (s->controller_conn != c.id() && s->agent_conn != c.id())) {
     return c.ReplyError(request.id, Status::NotFound("no session '" + *id + "' that you take part in"));
   }
@@ -134,7 +145,7 @@ void HandleSessionList(Request& request) {
   for (Session* s : c.broker().sessions().registry().All()) {
     if (!policy::SessionInScope(c.identity().actor, FactsOf(*s))) continue;
     if (*state && **state != WireName(s->state)) continue;
-    list.Push(SessionToWire(*s));
+    list.Push(SessionToWire(c.broker().sessions(), *s));
   }
   c.Reply(request.id, Value::MapOf({{"sessions", std::move(list)}}));
 }
@@ -151,6 +162,11 @@ void HandleSessionResize(Request& request) {
     return c.ReplyError(request.id, Status::BadRequest("cols and rows must be 1 to 10000"));
   }
   Session* s = c.broker().sessions().registry().Find(*id);
+  bool viewer = s != nullptr && std::any_of(s->viewers.begin(), s->viewers.end(),
+                                            [&](const Viewer& v) { return v.connection_id == c.id(); });
+  if (viewer) {
+    return c.ReplyError(request.id, Status(protocol::ErrorCode::kViewOnly, "view participants cannot resize"));
+  }
   if (s == nullptr || s->controller_conn != c.id()) {
     return c.ReplyError(request.id, Status::NotFound("no session '" + *id + "' that you control"));
   }
@@ -244,6 +260,63 @@ void HandleSessionStart(Request& request) {
     reply.Set("expires_at", static_cast<std::uint64_t>(session->key_expires_at));
   }
   c.Reply(request.id, std::move(reply));
+}
+
+}  // namespace tether::broker
+
+namespace tether::broker {
+
+// session.supervise {session_id}: view mode, in scope, with session_supervision.
+void HandleSessionSupervise(Request& request) {
+  Connection& c = request.connection;
+  auto session = VisibleSessionFor(request);
+  Status allowed = policy::Authorize(c.identity().actor, policy::Action::kSessionSupervise);
+  if (allowed.ok() && !session.ok()) allowed = session.status();
+  if (!allowed.ok()) {
+    storage::AuditEvent refused = c.NewAuditEvent("session.supervise", AuditOutcomeOf(allowed));
+    refused.details = Value::MapOf({{"reason", allowed.message()}});
+    return ConfirmAfterAudit(c.ref(), request.id, std::move(refused),
+                             [re = request.id, allowed](Connection& done) { done.ReplyError(re, allowed); });
+  }
+  std::string session_id = (*session)->id;
+  std::int64_t org_id = c.identity().actor.org_id;
+  // Whether joining is announced is the organisation's choice (announce_supervisors).
+  c.broker().OnStorage<bool>(
+      [org_id](storage::Store& store) {
+        auto org = store.GetOrganization(org_id);
+        const Value* pref = org.ok() ? org->preferences.Find("announce_supervisors") : nullptr;
+        return !(pref && pref->is_bool() && !pref->as_bool());
+      },
+      [ref = c.ref(), re = request.id, session_id](bool announce) {
+        Connection* c = ref.Get();
+        if (c == nullptr) return;
+        SessionService& sessions = c->broker().sessions();
+        Session* live = sessions.registry().Find(session_id);
+        if (live == nullptr) return c->ReplyError(re, Status::NotFound("the session has ended"));
+        Status joined = sessions.Supervise(*live, *c, announce);
+        if (!joined.ok()) return c->ReplyError(re, joined);
+        c->Reply(re, Value::MapOf({{"session_id", live->id}, {"participants", sessions.Participants(*live)}}));
+      });
+}
+
+// session.handover {session_id, user_id, stay?}: the controller gives control to a view
+// participant (who must hold what starting the session needed).
+void HandleSessionHandover(Request& request) {
+  Connection& c = request.connection;
+  auto id = protocol::RequireString(request.message.body, "session_id");
+  auto user_id = RequireNumericId(request.message.body, "user_id");
+  auto stay = protocol::OptionalBool(request.message.body, "stay");
+  for (const Status* s : {&id.status(), &user_id.status(), &stay.status()}) {
+    if (!s->ok()) return c.ReplyError(request.id, *s);
+  }
+  SessionService& sessions = c.broker().sessions();
+  Session* session = sessions.registry().Find(*id);
+  if (session == nullptr || session->state != SessionState::kActive) {
+    return c.ReplyError(request.id, Status::NotFound("no active session '" + *id + "'"));
+  }
+  Status done = sessions.Handover(*session, c, *user_id, stay->value_or(true));
+  if (!done.ok()) return c.ReplyError(request.id, done);
+  c.Reply(request.id);
 }
 
 }  // namespace tether::broker

@@ -61,6 +61,7 @@ constexpr Rule kRules[] = {
     {Action::kSessionConnect, Privilege::kUnattendedAccess, false, "connect to unattended devices"},
     {Action::kSessionEndOthers, Privilege::kManageTechnicians, false, "end other technicians' sessions"},
     {Action::kSessionList, std::nullopt, false, "list sessions"},
+    {Action::kSessionSupervise, Privilege::kSessionSupervision, false, "supervise sessions"},
     {Action::kDeviceList, std::nullopt, false, "list devices"},
     {Action::kDeployKeyCreate, Privilege::kDeployment, true, "create deployment keys"},
     {Action::kDeviceManage, Privilege::kDeployment, false, "manage devices"},

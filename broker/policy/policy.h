@@ -70,6 +70,7 @@ enum class Action {
   kSessionConnect,    // unattended session (scope is checked apart: SessionInScope)
   kSessionEndOthers,  // end a session one does not control (manage_technicians)
   kSessionList,
+  kSessionSupervise,  // join in view mode (session_supervision)
   kDeviceList,
   kDeployKeyCreate,  // a support user may not create deployment keys
   kDeviceManage,     // rotate a device's secret, delete a device

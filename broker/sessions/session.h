@@ -39,6 +39,9 @@ std::string_view WireName(ParticipantMode mode);
 struct Viewer {
   std::int64_t user_id = 0;
   std::uint64_t connection_id = 0;
+  storage::User user;                // for announcements and participant lists
+  std::uint64_t dropped_frames = 0;  // since the last frames.dropped notice
+  std::uint64_t dropped_bytes = 0;   // in total: past the slow-consumer limit it is removed
 };
 
 struct Session {
@@ -57,6 +60,7 @@ struct Session {
   std::int64_t agent_gone_at = 0;   // unattended: when the device dropped; 0 otherwise
   std::string device_id;            // unattended
   std::int64_t device_group = 0;    // unattended: for scope checks
+  std::string device_department;    // unattended: its group's department, for scope checks
   std::string agent_name;           // attended: the name the customer gave
   std::string title;                // scheduled sessions
   std::int64_t scheduled_at = 0;    // scheduled sessions: not before
@@ -69,6 +73,9 @@ struct Session {
   std::int64_t last_activity = 0;  // last data frame, for the idle timeout
 
   std::vector<Viewer> viewers;
+  // The last bytes of terminal output (channel 1 from the agent), replayed to a new
+  // supervisor so it does not start on a blank screen.
+  std::string screen;
 
   // File transfers announced with file.begin, for file.end's audit event.
   struct Transfer {

@@ -9,6 +9,7 @@
 #include "connection.h"
 #include "handlers/handlers.h"
 #include "handlers/wire.h"
+#include "policy/policy.h"
 
 namespace tether::broker {
 
@@ -37,8 +38,9 @@ std::string NewSessionId() {
 
 }  // namespace
 
-SessionService::SessionService(Broker& broker, SessionTimeouts timeouts, std::size_t frame_budget_bytes)
-    : broker_(broker), timeouts_(timeouts), relay_(broker, frame_budget_bytes) {}
+SessionService::SessionService(Broker& broker, SessionTimeouts timeouts, std::size_t frame_budget_bytes,
+                               SupervisionLimits supervision)
+    : broker_(broker), timeouts_(timeouts), supervision_(supervision), relay_(broker, frame_budget_bytes) {}
 
 storage::AuditEvent SessionService::Event(const Session& session, std::string action, std::string outcome) {
   storage::AuditEvent event;
@@ -247,7 +249,8 @@ void SessionService::Activate(Session& session) {
 }
 
 protocol::Result<Session*> SessionService::ConnectUnattended(Connection& controller, Connection& agent,
-                                                             const storage::Device& device, bool consent_required) {
+                                                             const storage::Device& device,
+                                                             const std::string& department, bool consent_required) {
   if (registry_.FindByDevice(device.id) != nullptr) {
     return Status(ErrorCode::kDeviceBusy, "the device already has a controlled session");
   }
@@ -262,6 +265,7 @@ protocol::Result<Session*> SessionService::ConnectUnattended(Connection& control
   session->agent_conn = agent.id();
   session->device_id = device.id;
   session->device_group = device.group_id;
+  session->device_department = department;
   session->agent_name = device.name;
   session->created_at = broker_.clock().NowMs();
   Session& added = registry_.Add(std::move(session));
@@ -275,8 +279,9 @@ protocol::Status SessionService::Consent(Connection& agent, const std::string& s
   Session* session = registry_.Find(session_id);
   if (session == nullptr || session->agent_conn != agent.id()) return Status::NotFound("no such session");
   if (session->state != SessionState::kConsent) return Status::Conflict("the session is not asking for consent");
-  storage::AuditEvent event = Event(*session, accept ? "session.consent_granted" : "session.consent_denied",
-                                    accept ? kOutcomeOk : kOutcomeDenied);
+  storage::AuditEvent event = agent.NewAuditEvent(accept ? "session.consent_granted" : "session.consent_denied",
+                                                  accept ? kOutcomeOk : kOutcomeDenied);
+  event.session_id = session->id;
   broker_.audit().Record(std::move(event), [](Status) {});
   if (accept) {
     Activate(*session);
@@ -302,7 +307,10 @@ protocol::Result<Session*> SessionService::Rejoin(Connection& controller, const 
 
 void SessionService::DeviceOnline(const std::string& device_id, Connection& agent) {
   Session* session = registry_.FindByDevice(device_id);
-  if (session == nullptr || session->agent_gone_at == 0) return;
+  // Resume when the agent was away, or when it is back before its old connection was
+  // noticed as gone (that one is being replaced and must no longer count as the agent).
+  if (session == nullptr || (session->agent_gone_at == 0 && session->agent_conn == agent.id())) return;
+  if (session->agent_conn != 0 && session->agent_conn != agent.id()) registry_.Detach(*session, session->agent_conn);
   session->agent_conn = agent.id();
   session->agent_gone_at = 0;
   registry_.Attach(*session, agent.id());
@@ -323,7 +331,14 @@ void SessionService::DeviceOnline(const std::string& device_id, Connection& agen
   });
 }
 
-void SessionService::End(Session& session, EndReason reason, std::function<void()> after, Value extra) {
+void SessionService::EndSessionsControlledBy(std::int64_t user_id) {
+  for (Session* session : registry_.All()) {
+    if (session->controller.id == user_id && session->state != SessionState::kScheduled) End(*session, EndReason::kRevoked);
+  }
+}
+
+void SessionService::End(Session& session, EndReason reason, std::function<void()> after, Value extra,
+                         const Connection* by) {
   if (session.state == SessionState::kEnded) return;
   session.state = SessionState::kEnded;
   storage::SessionRecord record = session.ToRecord();
@@ -331,6 +346,13 @@ void SessionService::End(Session& session, EndReason reason, std::function<void(
   record.end_reason = std::string(WireName(reason));
   broker_.OnStorage<Status>([record](storage::Store& store) { return store.SaveSession(record); }, [](Status) {});
   storage::AuditEvent event = Event(session, "session.ended", kOutcomeOk);
+  if (by != nullptr) {
+    storage::AuditEvent who = by->NewAuditEvent("session.ended", kOutcomeOk);
+    event.actor_kind = who.actor_kind;
+    event.actor_id = who.actor_id;
+    event.support = who.support;
+    event.source = who.source;
+  }
   event.details = Value::MapOf({{"reason", record.end_reason}});
   for (const auto& [key, value] : extra.as_map()) event.details.Set(key, value);
   std::vector<std::uint64_t> participants = {session.controller_conn, session.agent_conn};
@@ -369,7 +391,7 @@ void SessionService::OnConnectionClosed(std::uint64_t connection_id, bool is_age
       session->controller_gone_at = now;
       broker_.audit().Record(Event(*session, "session.controller_disconnected", kOutcomeOk), [](Status) {});
     } else {
-      std::erase_if(session->viewers, [&](const Viewer& v) { return v.connection_id == connection_id; });
+      RemoveViewer(*session, connection_id, "left");
     }
   }
 }
@@ -417,11 +439,13 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
                                                                           : session->controller_conn;
     if (Connection* receiver = broker_.FindConnection(to)) relay_.Forward(sender, *receiver, bytes);
     if (file_chunk) return;  // files are the controller's business, not the watchers'
-    for (const Viewer& viewer : session->viewers) {
-      // A viewer never pauses anyone: over budget, frames for it are dropped.
-      Connection* c = broker_.FindConnection(viewer.connection_id);
-      if (c && c->queued_bytes() <= relay_.budget()) c->SendFrame(bytes);
+    if (frame.channel == 1) {  // keep the tail of the terminal for supervisors who join later
+      session->screen.append(frame.payload.begin(), frame.payload.end());
+      if (session->screen.size() > supervision_.screen_bytes) {
+        session->screen.erase(0, session->screen.size() - supervision_.screen_bytes);
+      }
     }
+    DeliverToViewers(*session, bytes);
     return;
   }
   bool viewer = active && std::any_of(session->viewers.begin(), session->viewers.end(),
@@ -435,10 +459,176 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
                     Status::NotFound("no session '" + std::string(frame.session_id) + "' that you take part in"));
 }
 
+// A viewer never pauses anyone (ARCHITECTURE.md "Backpressure"): over the budget, its
+// frames are dropped and counted; past the slow-consumer limit it is removed.
+void SessionService::DeliverToViewers(Session& session, std::span<const std::uint8_t> bytes) {
+  std::vector<std::uint64_t> too_slow;
+  for (Viewer& viewer : session.viewers) {
+    Connection* c = broker_.FindConnection(viewer.connection_id);
+    if (c == nullptr) continue;
+    if (c->queued_bytes() <= relay_.budget()) {
+      c->SendFrame(bytes);
+      continue;
+    }
+    ++viewer.dropped_frames;
+    viewer.dropped_bytes += bytes.size();
+    if (viewer.dropped_bytes > supervision_.slow_consumer_bytes) too_slow.push_back(viewer.connection_id);
+  }
+  for (std::uint64_t id : too_slow) RemoveViewer(session, id, "slow_consumer");
+}
+
+// frames.dropped {session_id, count}: a control message, never dropped itself.
+void SessionService::NoticeDrops(Session& session) {
+  for (Viewer& viewer : session.viewers) {
+    if (viewer.dropped_frames == 0) continue;
+    if (Connection* c = broker_.FindConnection(viewer.connection_id)) {
+      c->SendEvent("frames.dropped", Value::MapOf({{"session_id", session.id}, {"count", viewer.dropped_frames}}));
+    }
+    viewer.dropped_frames = 0;
+  }
+}
+
+Value SessionService::Participants(const Session& session) const {
+  Value list = Value::MakeArray();
+  list.Push(Value::MapOf({{"user", UserToWire(session.controller)}, {"mode", "control"}}));
+  for (const Viewer& viewer : session.viewers) list.Push(Value::MapOf({{"user", UserToWire(viewer.user)}, {"mode", "view"}}));
+  return list;
+}
+
+Status SessionService::Supervise(Session& session, Connection& supervisor, bool announce) {
+  const storage::User& user = supervisor.identity().user;
+  if (session.state != SessionState::kActive && session.state != SessionState::kScheduled) {
+    return Status::Conflict("only active or scheduled sessions can be supervised");
+  }
+  if (user.id == session.controller.id) {
+    return Status::PermissionDenied("the session's controller cannot also watch it");
+  }
+  bool already = std::any_of(session.viewers.begin(), session.viewers.end(),
+                             [&](const Viewer& v) { return v.connection_id == supervisor.id(); });
+  if (already) return Status::Conflict("you already supervise this session");
+  if (session.viewers.size() >= supervision_.max_supervisors) {
+    return Status(ErrorCode::kLimitReached, "the session has as many supervisors as it may");
+  }
+  Viewer viewer;
+  viewer.user_id = user.id;
+  viewer.connection_id = supervisor.id();
+  viewer.user = user;
+  session.viewers.push_back(viewer);
+  registry_.Attach(session, supervisor.id());
+  // The screen so far, before anything live (PROTOCOL.md: frames keep their order).
+  if (!session.screen.empty()) {
+    std::span<const std::uint8_t> screen(reinterpret_cast<const std::uint8_t*>(session.screen.data()),
+                                         session.screen.size());
+    supervisor.SendFrame(protocol::EncodeDataFrame(session.id, 1, screen));
+  }
+  storage::AuditEvent event = Event(session, "participant.joined", kOutcomeOk);
+  event.actor_id = std::to_string(user.id);
+  event.support = user.hidden;
+  event.details = Value::MapOf({{"mode", "view"}, {"announced", announce}});
+  Value joined = Value::MapOf({{"session_id", session.id}, {"user", UserToWire(user)}, {"mode", "view"}});
+  std::string id = session.id;
+  broker_.audit().Record(std::move(event), [this, id, joined, announce](Status) {
+    Session* live = registry_.Find(id);
+    if (live == nullptr || !announce) return;
+    for (std::uint64_t conn : {live->controller_conn, live->agent_conn}) {
+      if (Connection* c = conn ? broker_.FindConnection(conn) : nullptr) c->SendEvent("participant.joined", joined);
+    }
+  });
+  return Status::Ok();
+}
+
+void SessionService::RemoveViewer(Session& session, std::uint64_t connection_id, const char* reason) {
+  auto it = std::find_if(session.viewers.begin(), session.viewers.end(),
+                         [&](const Viewer& v) { return v.connection_id == connection_id; });
+  if (it == session.viewers.end()) return;
+  Viewer viewer = *it;
+  session.viewers.erase(it);
+  registry_.Detach(session, connection_id);
+  if (std::string_view(reason) == "slow_consumer") {
+    // PROTOCOL.md: it is told what it lost, then that it is out — control messages are
+    // never dropped, so both arrive whatever its frame queue holds.
+    if (Connection* c = broker_.FindConnection(connection_id)) {
+      if (viewer.dropped_frames > 0) {
+        c->SendEvent("frames.dropped", Value::MapOf({{"session_id", session.id}, {"count", viewer.dropped_frames}}));
+      }
+      c->SendEvent("session.ended", Value::MapOf({{"session_id", session.id}, {"reason", "slow_consumer"}}));
+    }
+  }
+  storage::AuditEvent event = Event(session, "participant.left", kOutcomeOk);
+  event.actor_id = std::to_string(viewer.user_id);
+  event.details = Value::MapOf({{"mode", "view"}, {"reason", reason}, {"dropped_bytes", viewer.dropped_bytes}});
+  Value left = Value::MapOf({{"session_id", session.id}, {"user", UserToWire(viewer.user)}, {"mode", "view"}});
+  std::string id = session.id;
+  broker_.audit().Record(std::move(event), [this, id, left](Status) {
+    if (Session* live = registry_.Find(id)) Broadcast(*live, "participant.left", left);
+  });
+}
+
+Status SessionService::Handover(Session& session, Connection& controller, std::int64_t to_user, bool stay) {
+  if (session.controller_conn != controller.id()) return Status::PermissionDenied("only the controller hands over");
+  auto it = std::find_if(session.viewers.begin(), session.viewers.end(),
+                         [&](const Viewer& v) { return v.user_id == to_user; });
+  if (it == session.viewers.end()) return Status::NotFound("user " + std::to_string(to_user) + " is not watching");
+  Connection* receiver = broker_.FindConnection(it->connection_id);
+  if (receiver == nullptr) return Status::NotFound("the view participant has gone");
+  // The receiver must hold what starting the session needed (PROTOCOL.md).
+  const policy::Actor& actor = receiver->identity().actor;
+  Status allowed = policy::Authorize(actor, session.attended ? policy::Action::kSessionCreate
+                                                            : policy::Action::kSessionConnect);
+  if (allowed.ok() && !session.attended && !policy::ScopeCovers(actor.scope, session.device_group, "")) {
+    allowed = Status::PermissionDenied("the device's group is outside the receiver's scope");
+  }
+  if (!allowed.ok()) return allowed;
+  Viewer former;
+  former.user_id = session.controller.id;
+  former.connection_id = controller.id();
+  former.user = session.controller;
+  session.controller = receiver->identity().user;
+  session.controller_conn = receiver->id();
+  session.viewers.erase(it);
+  if (stay) {
+    session.viewers.push_back(former);
+  } else {
+    registry_.Detach(session, controller.id());
+  }
+  Store(session);
+  storage::AuditEvent event = Event(session, "session.handover", kOutcomeOk);
+  event.actor_id = std::to_string(former.user_id);
+  event.details = Value::MapOf({{"from", std::to_string(former.user_id)},
+                                {"to", std::to_string(session.controller.id)}, {"former_stays", stay}});
+  Value control = Value::MapOf({{"session_id", session.id}, {"controller", UserToWire(session.controller)}});
+  std::string id = session.id;
+  std::uint64_t former_conn = stay ? 0 : former.connection_id;
+  broker_.audit().Record(std::move(event), [this, id, control, former_conn](Status) {
+    Session* live = registry_.Find(id);
+    if (live == nullptr) return;
+    Broadcast(*live, "session.control", control);
+    if (Connection* c = former_conn ? broker_.FindConnection(former_conn) : nullptr) c->SendEvent("session.control", control);
+  });
+  return Status::Ok();
+}
+
+void SessionService::OnIdentityChanged(Connection& connection) {
+  const policy::Actor& actor = connection.identity().actor;
+  for (Session* session : registry_.ForConnection(connection.id())) {
+    bool viewer = std::any_of(session->viewers.begin(), session->viewers.end(),
+                              [&](const Viewer& v) { return v.connection_id == connection.id(); });
+    if (!viewer) continue;
+    policy::SessionFacts facts{session->org_id, session->attended, session->controller.id,
+                               policy::ScopeFromWire(session->controller.scope).ok()
+                                   ? *policy::ScopeFromWire(session->controller.scope)
+                                   : policy::Scope{},
+                               session->device_group, session->device_department};
+    bool may = policy::Authorize(actor, policy::Action::kSessionSupervise).ok() && policy::SessionInScope(actor, facts);
+    if (!may) RemoveViewer(*session, connection.id(), "revoked");
+  }
+}
+
 void SessionService::Sweep() {
   std::int64_t now = broker_.clock().NowMs();
   relay_.KeepPausedAlive();
   for (Session* session : registry_.All()) {
+    NoticeDrops(*session);
     std::optional<EndReason> reason;
     if (session->state == SessionState::kWaiting && session->key_expires_at <= now) reason = EndReason::kKeyExpired;
     if (session->state == SessionState::kConsent && session->consent_asked_at != 0 &&

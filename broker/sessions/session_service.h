@@ -30,9 +30,16 @@ struct SessionTimeouts {
   std::int64_t idle_ms = 0;  // 0: no idle timeout
 };
 
+struct SupervisionLimits {
+  std::size_t max_supervisors = 64;
+  std::size_t screen_bytes = 64 * 1024;
+  std::size_t slow_consumer_bytes = 8 << 20;
+};
+
 class SessionService {
  public:
-  SessionService(Broker& broker, SessionTimeouts timeouts, std::size_t frame_budget_bytes);
+  SessionService(Broker& broker, SessionTimeouts timeouts, std::size_t frame_budget_bytes,
+                 SupervisionLimits supervision = {});
 
   SessionRegistry& registry() { return registry_; }
   Relay& relay() { return relay_; }
@@ -51,7 +58,8 @@ class SessionService {
   protocol::Result<Session*> JoinAttended(const std::string& key, Connection& agent, const std::string& name);
   // session.connect: an unattended session on an online device's agent connection.
   protocol::Result<Session*> ConnectUnattended(Connection& controller, Connection& agent,
-                                               const storage::Device& device, bool consent_required);
+                                               const storage::Device& device, const std::string& department,
+                                               bool consent_required);
   // The agent is connected and authenticated: send it session.request, and either wait
   // for consent or start (unattended sessions that need none).
   void AskConsent(Session& session);
@@ -64,14 +72,33 @@ class SessionService {
 
   // Ends the session: audited, stored, announced, forgotten. `extra` fields (e.g. the
   // shell's exit_status) join the session.ended event and the audit details.
+  // `by`, when given, is who ended it (an administrator, the agent): the audit event
+  // names them instead of the controller.
   void End(Session& session, EndReason reason, std::function<void()> after = nullptr,
-           protocol::Value extra = protocol::Value::MakeMap());
+           protocol::Value extra = protocol::Value::MakeMap(), const Connection* by = nullptr);
+  // The user's account was disabled or removed: sessions they control end (revoked).
+  void EndSessionsControlledBy(std::int64_t user_id);
   // A participant's connection closed (called from the Connection's destructor).
   void OnConnectionClosed(std::uint64_t connection_id, bool is_agent);
   // A data frame from `sender` (PROTOCOL.md "Data frames").
   // File chunks (channel 2) go to the connection that started their transfer, so `tether
   // put` and `tether get` work from their own connections beside the terminal.
   void OnDataFrame(Connection& sender, const protocol::DataFrameView& frame, std::span<const std::uint8_t> bytes);
+
+  // session.supervise: `supervisor` joins in view mode. Checks the cap and that it is not
+  // the controller; audits participant.joined; announces it to the controller and the
+  // agent when `announce`; replays the recent screen to the supervisor.
+  protocol::Status Supervise(Session& session, Connection& supervisor, bool announce);
+  // A view participant leaves (session.leave), loses access (`revoked`) or lags too far
+  // behind (`slow_consumer`: it alone is told session.ended with that reason).
+  void RemoveViewer(Session& session, std::uint64_t connection_id, const char* reason);
+  // session.handover: control goes to a view participant; the former controller stays
+  // on as a view participant when `stay`, else leaves. Everyone gets session.control.
+  protocol::Status Handover(Session& session, Connection& controller, std::int64_t to_user, bool stay);
+  // A user's role or scope changed: supervisors who may no longer watch are removed.
+  void OnIdentityChanged(Connection& connection);
+  // {"user","mode"} for the controller and every view participant.
+  protocol::Value Participants(const Session& session) const;
 
   // Checks every deadline against the clock; the broker calls it a few times a second.
   void Sweep();
@@ -88,7 +115,11 @@ class SessionService {
   storage::AuditEvent Event(const Session& session, std::string action, std::string outcome);
 
   Broker& broker_;
+  void DeliverToViewers(Session& session, std::span<const std::uint8_t> bytes);
+  void NoticeDrops(Session& session);
+
   SessionTimeouts timeouts_;
+  SupervisionLimits supervision_;
   SessionRegistry registry_;
   Relay relay_;
 };

@@ -60,6 +60,7 @@ const char* Name(Action action) {
     case Action::kSessionConnect: return "session.connect";
     case Action::kSessionEndOthers: return "session.end (another's)";
     case Action::kSessionList: return "session.list";
+    case Action::kSessionSupervise: return "session.supervise";
     case Action::kDeviceList: return "device.list";
     case Action::kDeployKeyCreate: return "deploy_key.create";
     case Action::kDeviceManage: return "device.rotate_secret / device.delete";
@@ -155,6 +156,8 @@ const Case kCases[] = {
     // Ending another's session: manage_technicians (reason admin_ended).
     {Action::kSessionEndOthers, kAllow, kAllow, Missing("manage_technicians"), kAllow},
     {Action::kSessionList, kAllow, kAllow, kAllow, kAllow},
+    // Supervision: session_supervision (Admin and Super Admin; not a Technician).
+    {Action::kSessionSupervise, kAllow, kAllow, Missing("session_supervision"), kAllow},
     {Action::kDeviceList, kAllow, kAllow, kAllow, kAllow},
     // deployment creates keys; the support user may not create deployment keys.
     {Action::kDeployKeyCreate, kAllow, kAllow, Missing("deployment"), kBarred},

@@ -77,6 +77,40 @@ TEST(RealAgent, AttendedCustomerAcceptsAndTheShellEchoes) {
   EXPECT_TRUE(agent.Wait(10s).has_value()) << "the agent did not exit when the session ended";
 }
 
+TEST(RealAgent, SupervisorInputNeverReachesTheShell) {
+  BrokerProcess broker;
+  auto technician = LoggedInOwner(broker);
+  Value created = Ok(*technician, Req({{"t", "session.create"}, {"mode", "attended"}}));
+  std::string session = created.Find("session_id")->as_string();
+  ChildProcess agent({TETHER_AGENT_BIN, "--broker", broker.url(), "--key", created.Find("key")->as_string(),
+                      "--name", "Customer", "--accept"},
+                     broker.dir() + "/attended-agent.log", {"HOME=" + broker.dir()});
+  Value state;
+  for (int i = 0; i < 5 && (state.is_nil() || state.Find("state")->as_string() != "active"); ++i) {
+    state = NextEvent(*technician, "session.state");
+  }
+  auto supervisor = InviteAndAccept(broker, *technician, "watch@acme.test", "admin");
+  Ok(*supervisor, Req({{"t", "session.supervise"}, {"session_id", session}}));
+  std::string injected = "echo INJECTED-$((3*3))\r";
+  ASSERT_TRUE(supervisor->SendDataFrame(session, 1, std::vector<std::uint8_t>(injected.begin(), injected.end())).ok());
+  auto refused = supervisor->NextMessage(kWait);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->Find("code") ? refused->Find("code")->as_string() : refused->ToJson(), "view_only");
+  // The shell's own output: the controller's command ran, the supervisor's never did.
+  std::string line = "echo ok-$((2*2)); history | tail -3\r";
+  ASSERT_TRUE(technician->SendDataFrame(session, 1, std::vector<std::uint8_t>(line.begin(), line.end())).ok());
+  std::string seen;
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < until && seen.find("ok-4") == std::string::npos) {
+    auto frame = technician->NextDataFrame(1s);
+    if (!frame.ok()) continue;
+    auto view = protocol::PeekDataFrame(*frame);
+    if (view.ok()) seen.append(view->payload.begin(), view->payload.end());
+  }
+  EXPECT_NE(seen.find("ok-4"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("INJECTED-9"), std::string::npos) << seen;
+}
+
 struct Enrolled {
   std::string config;
   std::unique_ptr<ChildProcess> agent;

@@ -6,7 +6,6 @@
 #include <thread>
 
 #include "access_helpers.h"
-#include "raw_socket.h"
 #include "tether/protocol/data_frame.h"
 
 namespace tether::e2e {
@@ -34,14 +33,6 @@ void Pump(client::BlockingClient& client, std::chrono::milliseconds time) {
   }
 }
 
-std::uint64_t Gauge(const BrokerProcess& broker, const std::string& name) {
-  RawSocket socket(broker.port());
-  socket.Write("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-  std::string text = socket.ReadUntil("\r\n\r\n\r\n", kWait);
-  auto at = text.find("\n" + name + " ");
-  return at == std::string::npos ? ~0ull : std::stoull(text.substr(at + name.size() + 2));
-}
-
 TEST(Backpressure, StalledControllerPausesTheAgentAndLosesNothing) {
   constexpr std::size_t kBudget = 256 * 1024;
   constexpr std::size_t kFrameBytes = 64 * 1024;
@@ -62,9 +53,9 @@ TEST(Backpressure, StalledControllerPausesTheAgentAndLosesNothing) {
     ASSERT_TRUE(agent->SendDataFrame(session, 1, payload).ok());
   }
   Pump(*agent, std::chrono::milliseconds(1500));  // the agent's loop pushes what the broker reads
-  EXPECT_EQ(Gauge(broker, "tether_relay_paused_senders"), 1u);
+  EXPECT_EQ(ReadMetric(broker, "tether_relay_paused_senders"), 1u);
   // Bounded: the queue stops within one frame of the budget.
-  EXPECT_LE(Gauge(broker, "tether_output_queued_bytes_max"), kBudget + kFrameBytes + 1024);
+  EXPECT_LE(ReadMetric(broker, "tether_output_queued_bytes_max"), kBudget + kFrameBytes + 1024);
   // The technician reads again: every frame, in order. The agent's client keeps sending
   // on its own thread meanwhile (each BlockingClient has its own loop).
   // jthread: stopped and joined on every way out of this scope, assertions included.
@@ -81,7 +72,7 @@ TEST(Backpressure, StalledControllerPausesTheAgentAndLosesNothing) {
   }
   sender.request_stop();
   sender.join();
-  EXPECT_EQ(Gauge(broker, "tether_relay_paused_senders"), 0u);
+  EXPECT_EQ(ReadMetric(broker, "tether_relay_paused_senders"), 0u);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "raw_socket.h"
 #include "tether/storage/store.h"
 
 namespace tether::e2e {
@@ -235,6 +236,14 @@ std::unique_ptr<client::BlockingClient> LoggedInOwner(const BrokerProcess& broke
   EXPECT_TRUE(reply.ok()) << reply.status().ToString();
   if (hello && reply.ok()) *hello = *reply;
   return client;
+}
+
+std::uint64_t ReadMetric(const BrokerProcess& broker, const std::string& name) {
+  RawSocket socket(broker.port());
+  socket.Write("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  std::string text = socket.ReadUntil("\r\n\r\n\r\n", kWait);
+  auto at = text.find("\n" + name + " ");
+  return at == std::string::npos ? ~0ull : std::stoull(text.substr(at + name.size() + 2));
 }
 
 std::vector<AuditRow> ReadAuditChain(const std::string& db_path, std::int64_t chain) {

@@ -95,6 +95,9 @@ protocol::Value TokenAuth(const std::string& token);
 // Connects and logs in as the owner: the client and the hello answer.
 std::unique_ptr<client::BlockingClient> LoggedInOwner(const BrokerProcess& broker, protocol::Value* hello = nullptr);
 
+// A sample of the broker's /metrics (Prometheus text); ~0 when the metric is absent.
+std::uint64_t ReadMetric(const BrokerProcess& broker, const std::string& name);
+
 // The audit events of one chain, read from the database file (after the broker stopped).
 struct AuditRow {
   std::string action, outcome, actor_id;
