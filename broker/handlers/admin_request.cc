@@ -158,7 +158,7 @@ void RefreshUserIdentities(Broker& broker, std::vector<std::int64_t> user_ids) {
           if (!c.authenticated()) return;
           auto it = fresh.found.find(c.identity().actor.user_id);
           if (it == fresh.found.end()) return;
-          if (it->second.first.status != "active") return c.Close(CloseReason::kRevoked);
+          if (it->second.first.status != "active") return CloseUserConnections(broker, it->first, CloseReason::kRevoked);
           c.UpdateIdentity(it->second.first, it->second.second);
         });
       });

@@ -44,6 +44,8 @@ constexpr std::array kHandlers = {
     HandlerEntry{"session.connect", &HandleSessionConnect},
     HandlerEntry{"session.schedule", &HandleSessionSchedule},
     HandlerEntry{"session.supervise", &HandleSessionSupervise},
+    HandlerEntry{"audit.query", &HandleAuditQuery},
+    HandlerEntry{"audit.verify", &HandleAuditVerify},
     HandlerEntry{"session.handover", &HandleSessionHandover},
     HandlerEntry{"session.start", &HandleSessionStart},
     HandlerEntry{"deploy_key.create", &HandleDeployKeyCreate},

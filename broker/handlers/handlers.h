@@ -76,6 +76,8 @@ void HandleDeviceList(Request& request);
 void HandleSessionConnect(Request& request);
 void HandleSessionSchedule(Request& request);
 void HandleSessionSupervise(Request& request);
+void HandleAuditQuery(Request& request);
+void HandleAuditVerify(Request& request);
 void HandleSessionHandover(Request& request);
 void HandleSessionStart(Request& request);
 void HandleDeviceRotateSecret(Request& request);

@@ -111,8 +111,9 @@ void HandleSessionLeave(Request& request) {
   bool viewer = s != nullptr && std::any_of(s->viewers.begin(), s->viewers.end(),
                                             [&](const Viewer& v) { return v.connection_id == c.id(); });
   if (viewer) {
-    sessions.RemoveViewer(*s, c.id(), "left");
-    return c.Reply(request.id);
+    return sessions.RemoveViewer(*s, c.id(), "left", [ref = c.ref(), re = request.id] {
+      if (Connection* done = ref.Get()) done->Reply(re);
+    });
   }
   if (s == nullptr || (s->controller_conn != c.id() && s->agent_conn != c.id())) {
     return c.ReplyError(request.id, Status::NotFound("no session '" + *id + "' that you take part in"));
@@ -293,9 +294,13 @@ void HandleSessionSupervise(Request& request) {
         SessionService& sessions = c->broker().sessions();
         Session* live = sessions.registry().Find(session_id);
         if (live == nullptr) return c->ReplyError(re, Status::NotFound("the session has ended"));
-        Status joined = sessions.Supervise(*live, *c, announce);
-        if (!joined.ok()) return c->ReplyError(re, joined);
-        c->Reply(re, Value::MapOf({{"session_id", live->id}, {"participants", sessions.Participants(*live)}}));
+        Status checked = sessions.Supervise(*live, *c, announce, [ref, re](Session& joined) {
+          if (Connection* done = ref.Get()) {
+            done->Reply(re, Value::MapOf({{"session_id", joined.id},
+                                          {"participants", done->broker().sessions().Participants(joined)}}));
+          }
+        });
+        if (!checked.ok()) return c->ReplyError(re, checked);
       });
 }
 
@@ -309,14 +314,15 @@ void HandleSessionHandover(Request& request) {
   for (const Status* s : {&id.status(), &user_id.status(), &stay.status()}) {
     if (!s->ok()) return c.ReplyError(request.id, *s);
   }
-  SessionService& sessions = c.broker().sessions();
-  Session* session = sessions.registry().Find(*id);
-  if (session == nullptr || session->state != SessionState::kActive) {
+  auto visible = VisibleSessionFor(request);  // not even its existence is confirmed otherwise
+  if (!visible.ok() || (*visible)->state != SessionState::kActive) {
     return c.ReplyError(request.id, Status::NotFound("no active session '" + *id + "'"));
   }
-  Status done = sessions.Handover(*session, c, *user_id, stay->value_or(true));
-  if (!done.ok()) return c.ReplyError(request.id, done);
-  c.Reply(request.id);
+  Status checked = c.broker().sessions().Handover(**visible, c, *user_id, stay->value_or(true),
+                                                  [ref = c.ref(), re = request.id] {
+                                                    if (Connection* done = ref.Get()) done->Reply(re);
+                                                  });
+  if (!checked.ok()) return c.ReplyError(request.id, checked);
 }
 
 }  // namespace tether::broker

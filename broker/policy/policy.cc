@@ -66,6 +66,7 @@ constexpr Rule kRules[] = {
     {Action::kDeployKeyCreate, Privilege::kDeployment, true, "create deployment keys"},
     {Action::kDeviceManage, Privilege::kDeployment, false, "manage devices"},
     {Action::kDeviceWake, Privilege::kWakeOnLan, false, "wake devices"},
+    {Action::kAuditView, Privilege::kAuditView, false, "read the audit log"},
 };
 
 // POLICY.md "Privileges": custom roles hold any subset except these.

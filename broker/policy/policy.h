@@ -75,6 +75,7 @@ enum class Action {
   kDeployKeyCreate,  // a support user may not create deployment keys
   kDeviceManage,     // rotate a device's secret, delete a device
   kDeviceWake,
+  kAuditView,  // audit.query, audit.verify
 };
 
 // ok, or permission_denied with a message naming what is missing.

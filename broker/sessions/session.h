@@ -40,6 +40,7 @@ struct Viewer {
   std::int64_t user_id = 0;
   std::uint64_t connection_id = 0;
   storage::User user;                // for announcements and participant lists
+  bool announced = true;             // whether its joining was announced (so is its leaving)
   std::uint64_t dropped_frames = 0;  // since the last frames.dropped notice
   std::uint64_t dropped_bytes = 0;   // in total: past the slow-consumer limit it is removed
 };

@@ -495,7 +495,8 @@ Value SessionService::Participants(const Session& session) const {
   return list;
 }
 
-Status SessionService::Supervise(Session& session, Connection& supervisor, bool announce) {
+Status SessionService::Supervise(Session& session, Connection& supervisor, bool announce,
+                                 std::function<void(Session&)> joined) {
   const storage::User& user = supervisor.identity().user;
   if (session.state != SessionState::kActive && session.state != SessionState::kScheduled) {
     return Status::Conflict("only active or scheduled sessions can be supervised");
@@ -509,101 +510,124 @@ Status SessionService::Supervise(Session& session, Connection& supervisor, bool 
   if (session.viewers.size() >= supervision_.max_supervisors) {
     return Status(ErrorCode::kLimitReached, "the session has as many supervisors as it may");
   }
-  Viewer viewer;
-  viewer.user_id = user.id;
-  viewer.connection_id = supervisor.id();
-  viewer.user = user;
-  session.viewers.push_back(viewer);
-  registry_.Attach(session, supervisor.id());
-  // The screen so far, before anything live (PROTOCOL.md: frames keep their order).
-  if (!session.screen.empty()) {
-    std::span<const std::uint8_t> screen(reinterpret_cast<const std::uint8_t*>(session.screen.data()),
-                                         session.screen.size());
-    supervisor.SendFrame(protocol::EncodeDataFrame(session.id, 1, screen));
-  }
-  storage::AuditEvent event = Event(session, "participant.joined", kOutcomeOk);
-  event.actor_id = std::to_string(user.id);
-  event.support = user.hidden;
+  storage::AuditEvent event = supervisor.NewAuditEvent("participant.joined", kOutcomeOk);
+  event.session_id = session.id;
   event.details = Value::MapOf({{"mode", "view"}, {"announced", announce}});
-  Value joined = Value::MapOf({{"session_id", session.id}, {"user", UserToWire(user)}, {"mode", "view"}});
   std::string id = session.id;
-  broker_.audit().Record(std::move(event), [this, id, joined, announce](Status) {
+  ConnectionRef ref = supervisor.ref();
+  broker_.audit().Record(std::move(event), [this, id, ref, announce, joined = std::move(joined)](Status) {
     Session* live = registry_.Find(id);
-    if (live == nullptr || !announce) return;
-    for (std::uint64_t conn : {live->controller_conn, live->agent_conn}) {
-      if (Connection* c = conn ? broker_.FindConnection(conn) : nullptr) c->SendEvent("participant.joined", joined);
+    Connection* watcher = ref.Get();
+    if (live == nullptr || watcher == nullptr) return;
+    Viewer viewer;
+    viewer.user_id = watcher->identity().user.id;
+    viewer.connection_id = watcher->id();
+    viewer.user = watcher->identity().user;
+    viewer.announced = announce;
+    if (announce) {
+      Broadcast(*live, "participant.joined",
+                Value::MapOf({{"session_id", live->id}, {"user", UserToWire(viewer.user)}, {"mode", "view"}}));
+    }
+    live->viewers.push_back(viewer);
+    registry_.Attach(*live, watcher->id());
+    joined(*live);
+    // The screen so far, before anything live (frames keep their order).
+    if (!live->screen.empty()) {
+      std::span<const std::uint8_t> screen(reinterpret_cast<const std::uint8_t*>(live->screen.data()),
+                                           live->screen.size());
+      watcher->SendFrame(protocol::EncodeDataFrame(live->id, 1, screen));
     }
   });
   return Status::Ok();
 }
 
-void SessionService::RemoveViewer(Session& session, std::uint64_t connection_id, const char* reason) {
+void SessionService::RemoveViewer(Session& session, std::uint64_t connection_id, const char* reason,
+                                  std::function<void()> after) {
   auto it = std::find_if(session.viewers.begin(), session.viewers.end(),
                          [&](const Viewer& v) { return v.connection_id == connection_id; });
   if (it == session.viewers.end()) return;
   Viewer viewer = *it;
-  session.viewers.erase(it);
+  session.viewers.erase(it);  // at once: no further frame goes to it
   registry_.Detach(session, connection_id);
-  if (std::string_view(reason) == "slow_consumer") {
-    // PROTOCOL.md: it is told what it lost, then that it is out — control messages are
-    // never dropped, so both arrive whatever its frame queue holds.
-    if (Connection* c = broker_.FindConnection(connection_id)) {
-      if (viewer.dropped_frames > 0) {
-        c->SendEvent("frames.dropped", Value::MapOf({{"session_id", session.id}, {"count", viewer.dropped_frames}}));
-      }
-      c->SendEvent("session.ended", Value::MapOf({{"session_id", session.id}, {"reason", "slow_consumer"}}));
-    }
-  }
   storage::AuditEvent event = Event(session, "participant.left", kOutcomeOk);
   event.actor_id = std::to_string(viewer.user_id);
+  event.support = viewer.user.hidden;
   event.details = Value::MapOf({{"mode", "view"}, {"reason", reason}, {"dropped_bytes", viewer.dropped_bytes}});
   Value left = Value::MapOf({{"session_id", session.id}, {"user", UserToWire(viewer.user)}, {"mode", "view"}});
   std::string id = session.id;
-  broker_.audit().Record(std::move(event), [this, id, left](Status) {
-    if (Session* live = registry_.Find(id)) Broadcast(*live, "participant.left", left);
+  std::string why = reason;
+  broker_.audit().Record(std::move(event), [this, id, left, viewer, why, after = std::move(after)](Status) {
+    // The viewer is told why it is out, when it did not ask to leave: what it lost, then
+    // the reason (control messages are never dropped).
+    if (why != "left") {
+      if (Connection* c = broker_.FindConnection(viewer.connection_id)) {
+        if (viewer.dropped_frames > 0) {
+          c->SendEvent("frames.dropped", Value::MapOf({{"session_id", id}, {"count", viewer.dropped_frames}}));
+        }
+        c->SendEvent("session.ended", Value::MapOf({{"session_id", id}, {"reason", why}}));
+      }
+    }
+    Session* live = registry_.Find(id);
+    if (live != nullptr && viewer.announced) Broadcast(*live, "participant.left", left);
+    if (after) after();
   });
 }
 
-Status SessionService::Handover(Session& session, Connection& controller, std::int64_t to_user, bool stay) {
+Status SessionService::Handover(Session& session, Connection& controller, std::int64_t to_user, bool stay,
+                                std::function<void()> done) {
   if (session.controller_conn != controller.id()) return Status::PermissionDenied("only the controller hands over");
   auto it = std::find_if(session.viewers.begin(), session.viewers.end(),
                          [&](const Viewer& v) { return v.user_id == to_user; });
   if (it == session.viewers.end()) return Status::NotFound("user " + std::to_string(to_user) + " is not watching");
   Connection* receiver = broker_.FindConnection(it->connection_id);
   if (receiver == nullptr) return Status::NotFound("the view participant has gone");
-  // The receiver must hold what starting the session needed (PROTOCOL.md).
+  // POLICY.md: a support user cannot be chosen for hand-over; the receiver must hold
+  // what starting the session needed.
   const policy::Actor& actor = receiver->identity().actor;
+  if (actor.support_user) return Status::PermissionDenied("a support user cannot take control of a session");
   Status allowed = policy::Authorize(actor, session.attended ? policy::Action::kSessionCreate
                                                             : policy::Action::kSessionConnect);
-  if (allowed.ok() && !session.attended && !policy::ScopeCovers(actor.scope, session.device_group, "")) {
+  if (allowed.ok() && !session.attended &&
+      !policy::ScopeCovers(actor.scope, session.device_group, session.device_department)) {
     allowed = Status::PermissionDenied("the device's group is outside the receiver's scope");
   }
-  if (!allowed.ok()) return allowed;
-  Viewer former;
-  former.user_id = session.controller.id;
-  former.connection_id = controller.id();
-  former.user = session.controller;
-  session.controller = receiver->identity().user;
-  session.controller_conn = receiver->id();
-  session.viewers.erase(it);
-  if (stay) {
-    session.viewers.push_back(former);
-  } else {
-    registry_.Detach(session, controller.id());
-  }
-  Store(session);
-  storage::AuditEvent event = Event(session, "session.handover", kOutcomeOk);
-  event.actor_id = std::to_string(former.user_id);
-  event.details = Value::MapOf({{"from", std::to_string(former.user_id)},
-                                {"to", std::to_string(session.controller.id)}, {"former_stays", stay}});
-  Value control = Value::MapOf({{"session_id", session.id}, {"controller", UserToWire(session.controller)}});
+  if (!allowed.ok()) return Status::PermissionDenied("the receiver cannot take control: " + allowed.message());
+  storage::AuditEvent event = controller.NewAuditEvent("session.handover", kOutcomeOk);
+  event.session_id = session.id;
+  event.target = std::to_string(to_user);
+  event.details = Value::MapOf({{"from", std::to_string(session.controller.id)}, {"to", std::to_string(to_user)},
+                                {"former_stays", stay}});
   std::string id = session.id;
-  std::uint64_t former_conn = stay ? 0 : former.connection_id;
-  broker_.audit().Record(std::move(event), [this, id, control, former_conn](Status) {
+  std::uint64_t receiver_conn = receiver->id();
+  std::uint64_t former_conn = controller.id();
+  broker_.audit().Record(std::move(event), [this, id, receiver_conn, former_conn, to_user, stay,
+                                            done = std::move(done)](Status) {
     Session* live = registry_.Find(id);
-    if (live == nullptr) return;
+    Connection* receiver = broker_.FindConnection(receiver_conn);
+    if (live == nullptr || receiver == nullptr || live->controller_conn != former_conn) return;
+    Viewer former;
+    former.user_id = live->controller.id;
+    former.connection_id = former_conn;
+    former.user = live->controller;
+    live->controller = receiver->identity().user;
+    live->controller_conn = receiver_conn;
+    // The controller is never also a viewer: every view entry of the receiver goes.
+    for (const Viewer& v : live->viewers) {
+      if (v.user_id == to_user && v.connection_id != receiver_conn) registry_.Detach(*live, v.connection_id);
+    }
+    std::erase_if(live->viewers, [&](const Viewer& v) { return v.user_id == to_user; });
+    if (stay) {
+      live->viewers.push_back(former);
+    } else {
+      registry_.Detach(*live, former_conn);
+    }
+    Store(*live);
+    Value control = Value::MapOf({{"session_id", live->id}, {"controller", UserToWire(live->controller)}});
+    if (done) done();
     Broadcast(*live, "session.control", control);
-    if (Connection* c = former_conn ? broker_.FindConnection(former_conn) : nullptr) c->SendEvent("session.control", control);
+    if (!stay) {
+      if (Connection* c = broker_.FindConnection(former_conn)) c->SendEvent("session.control", control);
+    }
   });
   return Status::Ok();
 }

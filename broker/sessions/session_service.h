@@ -86,15 +86,20 @@ class SessionService {
   void OnDataFrame(Connection& sender, const protocol::DataFrameView& frame, std::span<const std::uint8_t> bytes);
 
   // session.supervise: `supervisor` joins in view mode. Checks the cap and that it is not
-  // the controller; audits participant.joined; announces it to the controller and the
-  // agent when `announce`; replays the recent screen to the supervisor.
-  protocol::Status Supervise(Session& session, Connection& supervisor, bool announce);
+  // the controller, audits participant.joined, and only once that is durable adds it,
+  // announces it (when `announce`) and calls `joined` — which answers the request — before
+  // replaying the recent screen. A refusal is returned and nothing happens.
+  protocol::Status Supervise(Session& session, Connection& supervisor, bool announce,
+                             std::function<void(Session&)> joined);
   // A view participant leaves (session.leave), loses access (`revoked`) or lags too far
   // behind (`slow_consumer`: it alone is told session.ended with that reason).
-  void RemoveViewer(Session& session, std::uint64_t connection_id, const char* reason);
+  void RemoveViewer(Session& session, std::uint64_t connection_id, const char* reason,
+                    std::function<void()> after = nullptr);
   // session.handover: control goes to a view participant; the former controller stays
-  // on as a view participant when `stay`, else leaves. Everyone gets session.control.
-  protocol::Status Handover(Session& session, Connection& controller, std::int64_t to_user, bool stay);
+  // on as a view participant when `stay`, else leaves. Audited first; once durable the
+  // change is made, `done` answers, and everyone gets session.control.
+  protocol::Status Handover(Session& session, Connection& controller, std::int64_t to_user, bool stay,
+                            std::function<void()> done);
   // A user's role or scope changed: supervisors who may no longer watch are removed.
   void OnIdentityChanged(Connection& connection);
   // {"user","mode"} for the controller and every view participant.

@@ -1,6 +1,7 @@
 // The SQLite store's audit chains: append in one transaction per batch, read back, and
 // verify (the chain's definition is in tether/storage/audit_chain.h).
 #include <climits>
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -159,6 +160,53 @@ Result<std::vector<AuditEvent>> SqliteStore::ReadAudit(std::int64_t chain, std::
       db_.get(), std::string("SELECT ") + kAuditColumns + "WHERE chain = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3");
   if (!select.ok()) return select.status();
   select->Bind(1, chain).Bind(2, ClampToInt64(from_seq)).Bind(3, ClampToInt64(limit));
+  for (;;) {
+    Result<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return events;
+    Result<AuditEvent> event = ReadAuditRow(*select);
+    if (!event.ok()) return event.status();
+    events.push_back(std::move(*event));
+  }
+}
+
+// Built from the filters that are set; every value is bound, never spliced into the SQL.
+// The action prefix compares with substr() rather than LIKE, so '%' and '_' in it are
+// plain characters.
+Result<std::vector<AuditEvent>> SqliteStore::QueryAudit(const AuditQuery& query) {
+  std::vector<AuditEvent> events;
+  if (query.limit == 0) return events;
+  std::string sql = std::string("SELECT ") + kAuditColumns + "WHERE chain = ?1";
+  std::vector<std::function<void(Statement&, int)>> binds;
+  auto add = [&](const std::string& condition, std::function<void(Statement&, int)> bind) {
+    int index = static_cast<int>(binds.size()) + 2;
+    std::string c = condition;
+    std::string numbered = "?" + std::to_string(index);
+    for (std::size_t at = c.find('?'); at != std::string::npos; at = c.find('?', at + numbered.size())) {
+      c.replace(at, 1, numbered);
+    }
+    sql += " AND " + c;
+    binds.push_back(std::move(bind));
+  };
+  if (query.from) add("time >= ?", [v = *query.from](Statement& s, int i) { s.Bind(i, v); });
+  if (query.to) add("time < ?", [v = *query.to](Statement& s, int i) { s.Bind(i, v); });
+  if (query.actor) add("actor_id = ?", [v = *query.actor](Statement& s, int i) { s.Bind(i, v); });
+  if (query.support_only) add("support = ?", [](Statement& s, int i) { s.Bind(i, std::int64_t{1}); });
+  if (query.session_id) add("session_id = ?", [v = *query.session_id](Statement& s, int i) { s.Bind(i, v); });
+  if (query.action_prefix) {
+    add("substr(action, 1, length(?)) = ?", [v = *query.action_prefix](Statement& s, int i) { s.Bind(i, v); });
+  }
+  if (query.outcome) add("outcome = ?", [v = *query.outcome](Statement& s, int i) { s.Bind(i, v); });
+  if (query.target) add("target = ?", [v = *query.target](Statement& s, int i) { s.Bind(i, v); });
+  if (query.before_seq != 0) {
+    add("seq < ?", [v = ClampToInt64(query.before_seq)](Statement& s, int i) { s.Bind(i, v); });
+  }
+  sql += " ORDER BY seq DESC LIMIT ?" + std::to_string(binds.size() + 2);
+  Result<Statement> select = Statement::Prepare(db_.get(), sql);
+  if (!select.ok()) return select.status();
+  select->Bind(1, query.chain);
+  for (std::size_t i = 0; i < binds.size(); ++i) binds[i](*select, static_cast<int>(i) + 2);
+  select->Bind(static_cast<int>(binds.size()) + 2, ClampToInt64(query.limit));
   for (;;) {
     Result<bool> row = select->Step();
     if (!row.ok()) return row.status();

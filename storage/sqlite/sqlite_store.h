@@ -87,6 +87,7 @@ class SqliteStore final : public Store {
   Status RevokeToken(std::string_view token_hash) override;
 
   Status AppendAudit(std::vector<AuditEvent>& events) override;
+  Result<std::vector<AuditEvent>> QueryAudit(const AuditQuery& query) override;
   Result<std::vector<AuditEvent>> ReadAudit(std::int64_t chain, std::uint64_t from_seq,
                                             std::size_t limit) override;
   Result<std::vector<std::int64_t>> AuditChains() override;

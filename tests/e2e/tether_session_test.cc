@@ -3,7 +3,10 @@
 // devices, connect, type, resize, copy files beside the terminal, leave with `~.`, and
 // get the remote shell's exit status; and an attended session started with
 // `tether session new` that the customer's agent joins.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <random>
@@ -27,7 +30,7 @@ std::string Quote(const std::string& text) {
 class Pane {
  public:
   Pane(const std::string& dir, const std::string& shell_command) : socket_(dir + "/tmux.sock") {
-    started_ = Tmux("new-session -d -s t -x 120 -y 40 " + Quote(shell_command)) == 0;
+    started_ = StartServer("new-session -d -s t -x 120 -y 40 " + Quote(shell_command)) == 0;
     if (started_) Tmux("set-option -t t remain-on-exit on");
   }
   ~Pane() { Tmux("kill-server"); }
@@ -58,6 +61,23 @@ class Pane {
   }
 
  private:
+  // The tmux server outlives the command that starts it, and keeps whatever descriptors
+  // it inherited: it must get none of ours (RunProgram reads its pipe until EOF, which a
+  // server holding it would postpone forever).
+  int StartServer(const std::string& args) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      int null = ::open("/dev/null", O_RDWR);
+      for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+      ::close_range(3, ~0u, 0);
+      ::unsetenv("TMUX");
+      ::execl("/bin/sh", "sh", "-c", ("exec tmux -S " + Quote(socket_) + " " + args).c_str(), nullptr);
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
   int Tmux(const std::string& args, std::string* output = nullptr) {
     std::string ignored;
     return RunProgram({"/usr/bin/env", "-u", "TMUX", "/bin/sh", "-c", "exec tmux -S " + Quote(socket_) + " " + args},
@@ -216,8 +236,10 @@ TEST_F(TetherSession, AttendedSessionNewIsJoinedByTheCustomersAgent) {
   ASSERT_TRUE(pane.WaitFor("Waiting for the customer")) << pane.Capture();
   std::smatch match;
   std::string screen = pane.Capture();
-  ASSERT_TRUE(std::regex_search(screen, match, std::regex("--key ([0-9]{3}) ([0-9]{3}) ([0-9]{3})"))) << screen;
+  ASSERT_TRUE(std::regex_search(screen, match, std::regex("Session key: ([0-9]{3}) ([0-9]{3}) ([0-9]{3})"))) << screen;
   std::string key = match[1].str() + match[2].str() + match[3].str();
+  // The command as printed, pasted by the customer: the key must be one argument.
+  EXPECT_NE(screen.find("--key " + key), std::string::npos) << screen;
   EXPECT_NE(screen.find("tether-agent --broker " + broker_.url()), std::string::npos) << screen;
   ChildProcess customer({TETHER_AGENT_BIN, "--broker", broker_.url(), "--key", key, "--name", "Customer", "--accept"},
                         broker_.dir() + "/customer.log", {"HOME=" + broker_.dir(), "SHELL=/bin/sh"});

@@ -183,6 +183,21 @@ struct AuditVerification {
   std::string problem;              // when !ok: what is wrong at first_bad_seq
 };
 
+// A search of one audit chain (PROTOCOL.md "audit.query"): every set filter must hold.
+struct AuditQuery {
+  std::int64_t chain = kSystemChain;
+  std::optional<std::int64_t> from;  // time >= from (ms)
+  std::optional<std::int64_t> to;    // time < to (ms)
+  std::optional<std::string> actor;  // actor_id
+  bool support_only = false;
+  std::optional<std::string> session_id;
+  std::optional<std::string> action_prefix;
+  std::optional<std::string> outcome;
+  std::optional<std::string> target;
+  std::uint64_t before_seq = 0;  // the cursor: only events with seq below it (0: from the newest)
+  std::size_t limit = 100;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -287,6 +302,8 @@ class Store {
   // Events of one chain with seq >= from_seq, in seq order, at most `limit`.
   virtual Result<std::vector<AuditEvent>> ReadAudit(std::int64_t chain, std::uint64_t from_seq,
                                                     std::size_t limit) = 0;
+  // Events matching the query, newest first (by seq), at most query.limit.
+  virtual Result<std::vector<AuditEvent>> QueryAudit(const AuditQuery& query) = 0;
   // Every chain that has events (kSystemChain included when it has any).
   virtual Result<std::vector<std::int64_t>> AuditChains() = 0;
   // Recomputes every hash of the chain: detects changed, removed and reordered rows.
