@@ -48,7 +48,8 @@ bool WaitExit(pid_t pid, std::chrono::milliseconds deadline, int* status) {
 int RunProgram(const std::vector<std::string>& argv_in, const std::string& input, std::string* output) {
   std::vector<std::string> args = argv_in;
   int in_pipe[2], out_pipe[2];
-  if (::pipe(in_pipe) != 0 || ::pipe(out_pipe) != 0) return -1;
+  // Close-on-exec: a child that outlives the call (a tmux server) must not hold them.
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0) return -1;
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(in_pipe[0], 0);

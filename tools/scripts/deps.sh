@@ -7,6 +7,7 @@ TETHER_PACKAGES=(
   libsqlite3-dev libssl-dev libargon2-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libgtest-dev
+  tmux openssl
 )
 
 tether_missing_packages() {
