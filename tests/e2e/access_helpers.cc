@@ -7,6 +7,16 @@ namespace tether::e2e {
 
 using protocol::Value;
 
+Value NextEvent(client::BlockingClient& client, const std::string& name, std::chrono::milliseconds wait) {
+  for (int i = 0; i < 50; ++i) {
+    auto message = client.NextMessage(wait);
+    if (!message.ok()) return {};
+    const Value* event = message->Find("event");
+    if (event && event->is_string() && event->as_string() == name) return *message;
+  }
+  return {};
+}
+
 Value Ok(client::BlockingClient& client, Value request) {
   std::string what = request.ToJson();
   auto reply = client.Call(std::move(request), kWait);

@@ -10,6 +10,14 @@ namespace tether::e2e {
 
 inline constexpr const char* kMemberPassword = "member-password-1";
 
+// A request map: Req({{"t","org.get"}}).
+inline protocol::Value Req(std::initializer_list<std::pair<std::string, protocol::Value>> fields) {
+  return protocol::Value::MapOf(fields);
+}
+// The next event named `name`, skipping other messages; nil if none came in time.
+protocol::Value NextEvent(client::BlockingClient& client, const std::string& name,
+                          std::chrono::milliseconds wait = kWait);
+
 // One request that must succeed; its answer.
 protocol::Value Ok(client::BlockingClient& client, protocol::Value request);
 // One request that must fail with `code`; its message.

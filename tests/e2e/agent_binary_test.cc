@@ -18,17 +18,7 @@ namespace {
 
 using protocol::Value;
 
-Value Req(std::initializer_list<std::pair<std::string, Value>> fields) { return Value::MapOf(fields); }
 
-Value NextEvent(client::BlockingClient& client, const std::string& name, std::chrono::milliseconds wait = kWait) {
-  for (int i = 0; i < 50; ++i) {
-    auto message = client.NextMessage(wait);
-    if (!message.ok()) return {};
-    const Value* event = message->Find("event");
-    if (event && event->is_string() && event->as_string() == name) return *message;
-  }
-  return {};
-}
 
 // Sends `line` to the shell and reads output until `expected` shows up.
 bool ShellAnswers(client::BlockingClient& technician, const std::string& session, const std::string& line,

@@ -9,7 +9,6 @@ namespace {
 using protocol::ErrorCode;
 using protocol::Value;
 
-Value Req(std::initializer_list<std::pair<std::string, Value>> fields) { return Value::MapOf(fields); }
 
 TEST(AuditQuery, NewestFirstWithFiltersAndCursorPaging) {
   BrokerProcess broker;

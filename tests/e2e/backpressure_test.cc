@@ -13,17 +13,7 @@ namespace {
 
 using protocol::Value;
 
-Value Req(std::initializer_list<std::pair<std::string, Value>> fields) { return Value::MapOf(fields); }
 
-Value NextEvent(client::BlockingClient& client, const std::string& name) {
-  for (int i = 0; i < 20; ++i) {
-    auto message = client.NextMessage(kWait);
-    if (!message.ok()) return {};
-    const Value* event = message->Find("event");
-    if (event && event->is_string() && event->as_string() == name) return *message;
-  }
-  return {};
-}
 
 // Runs the client's loop for about `time` (consuming whatever messages arrive).
 void Pump(client::BlockingClient& client, std::chrono::milliseconds time) {

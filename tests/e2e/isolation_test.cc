@@ -11,7 +11,6 @@ namespace {
 using protocol::ErrorCode;
 using protocol::Value;
 
-Value Req(std::initializer_list<std::pair<std::string, Value>> fields) { return Value::MapOf(fields); }
 
 bool Mentions(const Value& answer, const std::string& text) { return answer.ToJson().find(text) != std::string::npos; }
 

@@ -10,7 +10,6 @@ namespace {
 using protocol::ErrorCode;
 using protocol::Value;
 
-Value Req(std::initializer_list<std::pair<std::string, Value>> fields) { return Value::MapOf(fields); }
 
 std::uint64_t NowMs() {
   using namespace std::chrono;

@@ -14,17 +14,7 @@ namespace {
 using protocol::ErrorCode;
 using protocol::Value;
 
-Value Req(std::initializer_list<std::pair<std::string, Value>> fields) { return Value::MapOf(fields); }
 
-Value NextEvent(client::BlockingClient& client, const std::string& name, std::chrono::milliseconds wait = kWait) {
-  for (int i = 0; i < 50; ++i) {
-    auto message = client.NextMessage(wait);
-    if (!message.ok()) return {};
-    const Value* event = message->Find("event");
-    if (event && event->is_string() && event->as_string() == name) return *message;
-  }
-  return {};
-}
 
 void FlushAgent(client::BlockingClient& agent) { Ok(agent, Req({{"t", "agent.info"}, {"hostname", "pc"}})); }
 

@@ -13,7 +13,6 @@ namespace {
 using protocol::ErrorCode;
 using protocol::Value;
 
-Value Req(std::initializer_list<std::pair<std::string, Value>> fields) { return Value::MapOf(fields); }
 
 // The broker's test clock is the wall clock plus what the test advanced it by.
 struct BrokerTime {

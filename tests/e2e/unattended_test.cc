@@ -12,21 +12,7 @@ namespace {
 using protocol::ErrorCode;
 using protocol::Value;
 
-Value Req(std::initializer_list<std::pair<std::string, Value>> fields) { return Value::MapOf(fields); }
 
-Value NextEvent(client::BlockingClient& client, const std::string& name) {
-  for (int i = 0; i < 20; ++i) {
-    auto message = client.NextMessage(kWait);
-    if (!message.ok()) {
-      ADD_FAILURE() << "waiting for " << name << ": " << message.status().ToString();
-      return {};
-    }
-    const Value* event = message->Find("event");
-    if (event && event->is_string() && event->as_string() == name) return *message;
-  }
-  ADD_FAILURE() << "no " << name;
-  return {};
-}
 
 struct Device {
   std::unique_ptr<client::BlockingClient> connection;
