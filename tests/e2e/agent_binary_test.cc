@@ -99,6 +99,15 @@ TEST(RealAgent, SupervisorInputNeverReachesTheShell) {
   }
   EXPECT_NE(seen.find("ok-4"), std::string::npos) << seen;
   EXPECT_EQ(seen.find("INJECTED-9"), std::string::npos) << seen;
+  // The customer was told someone is watching (the agent prints it to its user).
+  std::string told;
+  for (int i = 0; i < 100 && told.find("watching, view only") == std::string::npos; ++i) {
+    std::ifstream log(broker.dir() + "/attended-agent.log");
+    told.assign(std::istreambuf_iterator<char>(log), {});
+    if (told.find("watching, view only") == std::string::npos) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_NE(told.find("watch@acme.test"), std::string::npos) << told;
+  EXPECT_NE(told.find("watching, view only"), std::string::npos) << told;
 }
 
 struct Enrolled {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -103,8 +104,8 @@ class TetherSession : public ::testing::Test {
   std::string ConfigEnv() const { return "XDG_CONFIG_HOME=" + broker_.dir() + "/config"; }
   // `tether ARGS` in a pane, then its exit status and the terminal's modes (raw mode
   // must not outlive tether).
-  std::string InPane(const std::string& args) const {
-    return "env " + ConfigEnv() + " " + TETHER_CLIENT_BIN + " " + args +
+  std::string InPane(const std::string& args, const std::string& config_env = "") const {
+    return "env " + (config_env.empty() ? ConfigEnv() : config_env) + " " + TETHER_CLIENT_BIN + " " + args +
            "; echo TETHER-EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | "
            "tr '\\n' ' '; echo MODES-END";
   }
@@ -250,6 +251,59 @@ TEST_F(TetherSession, AttendedSessionNewIsJoinedByTheCustomersAgent) {
   ASSERT_TRUE(pane.WaitFor("MODES-END")) << pane.Capture();
   EXPECT_NE(pane.Capture().find("TETHER-EXIT=0"), std::string::npos) << pane.Capture();
   EXPECT_TRUE(customer.Wait(10s).has_value()) << "the customer's agent did not exit when the session ended";
+}
+
+TEST_F(TetherSession, AnAdminSupervisesReadOnlyAndSessionsListsTheSession) {
+  std::string device = EnrolAndRunAgent();
+  ASSERT_FALSE(device.empty());
+  Pane controller(broker_.dir(), InPane("connect " + device));
+  ASSERT_TRUE(controller.WaitFor("Connected to " + device)) << controller.Capture();
+  std::string session = SessionIdIn(controller.Capture());
+  ASSERT_FALSE(session.empty()) << controller.Capture();
+  ASSERT_TRUE(controller.Run("echo before-$((1+2))", "before-3")) << controller.Capture();
+
+  auto admin = InviteAndAccept(broker_, *owner_, "watcher@acme.test", "admin");
+  ASSERT_TRUE(admin);
+  std::string admin_env = "XDG_CONFIG_HOME=" + broker_.dir() + "/admin-config", out;
+  ASSERT_EQ(RunProgram({"/usr/bin/env", admin_env, TETHER_CLIENT_BIN, "login", "--broker", broker_.url(), "--org", kOrg,
+                        "--email", "watcher@acme.test"},
+                       std::string(kMemberPassword) + "\n", &out),
+            0)
+      << out;
+  std::filesystem::create_directories(broker_.dir() + "/watcher");  // its own tmux server
+  Pane watcher(broker_.dir() + "/watcher", InPane("supervise " + session, admin_env));
+  ASSERT_TRUE(watcher.started());
+  ASSERT_TRUE(watcher.WaitFor("Watching session " + session)) << watcher.Capture();
+  EXPECT_TRUE(watcher.WaitFor("before-3")) << watcher.Capture();  // the recent screen
+  ASSERT_TRUE(controller.Run("echo watched-$((5*5))", "watched-25")) << controller.Capture();
+  EXPECT_TRUE(watcher.WaitFor("watched-25")) << watcher.Capture();
+
+  // What the supervisor types goes nowhere.
+  watcher.Type("echo typed-by-$((1+1))-admin");
+  watcher.Press("Enter");
+  ASSERT_TRUE(controller.Run("echo after-$((2*4))", "after-8")) << controller.Capture();
+  EXPECT_EQ(controller.Capture().find("typed-by"), std::string::npos) << controller.Capture();
+
+  ASSERT_EQ(Tether({"sessions", "--json"}, &out), 0) << out;
+  EXPECT_NE(out.find("\"session_id\": \"" + session + "\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"mode\": \"view\""), std::string::npos) << out;
+  ASSERT_EQ(Tether({"sessions", "--state", "active"}, &out), 0) << out;
+  EXPECT_NE(out.find(session + "  active"), std::string::npos) << out;
+  EXPECT_NE(out.find(device), std::string::npos) << out;
+
+  watcher.Press("Enter");
+  watcher.Type("~.");
+  ASSERT_TRUE(watcher.WaitFor("MODES-END")) << watcher.Capture();
+  std::string screen = watcher.Capture();
+  EXPECT_NE(screen.find("TETHER-EXIT=0"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("icanon echo"), std::string::npos) << screen;
+  EXPECT_TRUE(controller.Run("echo still-mine-$((4*4))", "still-mine-16")) << controller.Capture();
+}
+
+TEST_F(TetherSession, SupervisingAnUnknownSessionIsRefused) {
+  std::string out;
+  EXPECT_EQ(Tether({"supervise", "s_000000000000000000000000"}, &out), 1) << out;
+  EXPECT_NE(out.find("tether supervise: not_found"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -41,6 +41,28 @@ TEST(DeviceTable, NamesCannotRepaintTheTerminal) {
   EXPECT_NE(table.find("Lab?]0;pwned??2J"), std::string::npos) << table;
 }
 
+TEST(SessionTable, ShowsControllerEmailAndCountsViewersOnly) {
+  Value tom = Value::MapOf({{"id", "3"}, {"email", "tom@acme.test"}, {"name", "Tom"}});
+  Value sue = Value::MapOf({{"id", "4"}, {"email", "sue@acme.test"}, {"name", "Sue"}});
+  Value sessions = Value::Array{
+      Value::MapOf({{"session_id", "s_1"}, {"state", "active"}, {"mode", "unattended"}, {"controller", tom},
+                    {"device_id", "d_9"}, {"started_at", 1767225600000ull},
+                    {"participants", Value::Array{Value::MapOf({{"user", tom}, {"mode", "control"}}),
+                                                  Value::MapOf({{"user", sue}, {"mode", "view"}}),
+                                                  Value::MapOf({{"user", sue}, {"mode", "view"}})}},
+                    {"recorded", false}}),
+      Value::MapOf({{"session_id", "s_22"}, {"state", "waiting"}, {"mode", "attended"},
+                    {"controller", Value::MapOf({{"id", "5"}, {"name", "No Mail"}})}, {"device_id", nullptr},
+                    {"started_at", 0u}, {"participants", Value::Array{Value::MapOf({{"mode", "control"}})}}}),
+      Value("not a map"),
+  };
+  EXPECT_EQ(RenderSessionTable(&sessions),
+            "SESSION  STATE    MODE        CONTROLLER     DEVICE  STARTED               VIEWERS\n"
+            "s_1      active   unattended  tom@acme.test  d_9     2026-01-01 00:00 UTC  2\n"
+            "s_22     waiting  attended    No Mail        -       -                     0\n");
+  EXPECT_EQ(RenderSessionTable(nullptr), "SESSION  STATE  MODE  CONTROLLER  DEVICE  STARTED  VIEWERS\n");
+}
+
 TEST(Sanitise, KeepsPrintableUtf8AndReplacesControls) {
   EXPECT_EQ(Sanitise("Zoë 東京"), "Zoë 東京");
   EXPECT_EQ(Sanitise("a\tb\r\nc\x7f"), "a?b??c?");

@@ -44,9 +44,10 @@ class TerminalTest : public ::testing::Test {
     close(output_[0]);
     close(output_[1]);
   }
-  void StartOn(int input_fd) {
+  void StartOn(int input_fd, bool read_only = false) {
     TerminalOptions options;
     options.input_fd = input_fd;
+    options.read_only = read_only;
     options.output_fd = output_[1];
     auto terminal = InteractiveTerminal::Start(&loop_, sink_, options);
     ASSERT_TRUE(terminal.ok()) << terminal.status().ToString();
@@ -96,6 +97,21 @@ TEST_F(TerminalTest, PipedInputIsForwardedAsIsAndItsEndIsOneCtrlD) {
   EXPECT_EQ(sink_.keys.back(), '\x04');
   EXPECT_EQ(sink_.ended, 0);
   EXPECT_TRUE(sink_.resizes.empty());  // no terminal, no size
+  close(input[0]);
+}
+
+TEST_F(TerminalTest, ReadOnlySendsNothingForPipedInputNorItsEnd) {
+  int input[2];
+  ASSERT_EQ(pipe(input), 0);
+  StartOn(input[0], /*read_only=*/true);
+  Write(input[1], "rm -rf /\n");
+  close(input[1]);
+  RunFor200Ms();
+  EXPECT_EQ(sink_.keys, "");
+  EXPECT_EQ(sink_.ended, 0);  // the view goes on without input
+  std::string remote = "still shown\r\n";
+  terminal_->Output(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(remote.data()), remote.size()));
+  EXPECT_EQ(ReadOutput(), remote);
   close(input[0]);
 }
 
@@ -170,6 +186,23 @@ TEST_F(PtyTerminalTest, KeystrokesGoRawAndTildeDotEndsTheSession) {
   Write(master_, "\r~.");
   ASSERT_TRUE(RunUntil([&] { return sink_.ended == 1; }));
   EXPECT_EQ(sink_.keys, "ls -l\r\x03~\r");
+}
+
+TEST_F(PtyTerminalTest, ReadOnlyDropsKeystrokesAndSizesButTildeDotStillLeaves) {
+  StartOn(slave_, /*read_only=*/true);
+  EXPECT_TRUE(terminal_->raw());
+  Write(master_, "ls -l\r\x03~~x\r");
+  RunFor200Ms();
+  winsize bigger{};
+  bigger.ws_col = 132;
+  bigger.ws_row = 43;
+  ASSERT_EQ(ioctl(master_, TIOCSWINSZ, &bigger), 0);
+  raise(SIGWINCH);
+  RunFor200Ms();
+  Write(master_, "~.");
+  ASSERT_TRUE(RunUntil([&] { return sink_.ended == 1; }));
+  EXPECT_EQ(sink_.keys, "");
+  EXPECT_TRUE(sink_.resizes.empty());
 }
 
 TEST_F(PtyTerminalTest, HelpEscapeIsAnsweredLocally) {

@@ -69,6 +69,15 @@ TEST(SessionEvents, ParticipantsAndHandOverAreNotices) {
   EXPECT_EQ(control.text, "Sue Park now controls the session");
 }
 
+TEST(SessionEvents, DroppedFramesSayHowMany) {
+  SessionUpdate dropped =
+      InterpretSessionEvent(Event("frames.dropped", {{"session_id", "s_1"}, {"count", 12u}}), "s_1");
+  EXPECT_EQ(dropped.kind, SessionUpdate::Kind::kNotice);
+  EXPECT_EQ(dropped.text, "12 frames were dropped: your connection is too slow");
+  EXPECT_EQ(InterpretSessionEvent(Event("frames.dropped", {{"session_id", "s_1"}, {"count", "x"}}), "s_1").text,
+            "some frames were dropped: your connection is too slow");
+}
+
 TEST(SessionEvents, NamesFromTheWireCannotCarryTerminalEscapes) {
   Value evil = Value::MapOf({{"name", "Eve\x1b]0;owned\x07"}});
   SessionUpdate joined = InterpretSessionEvent(

@@ -15,6 +15,12 @@ int RunLogout();
 // devices.cc
 int RunDevices(const std::optional<std::string>& group_id, bool json);
 
+// sessions.cc: the live sessions in scope, as a table or JSON.
+int RunSessions(const std::optional<std::string>& state, bool json);
+
+// supervise_command.cc: watch a session read-only until it ends or `~.`.
+int RunSupervise(const std::string& session_id);
+
 // session_command.cc: `tether session new` and `tether connect`.
 struct SessionCommandOptions {
   std::optional<std::string> device_id;  // connect; absent: session new (attended)

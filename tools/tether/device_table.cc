@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tether/sanitise.h"
+#include "tether/session_events.h"
 
 namespace tether::tools::cli {
 namespace {
@@ -43,6 +44,26 @@ std::string Render(const std::vector<Row>& rows) {
   return text;
 }
 
+// The controller's email (or another label when it has none).
+std::string ControllerCell(const Value& session) {
+  const Value* user = session.Find("controller");
+  if (user == nullptr || !user->is_map()) return "-";
+  const Value* email = user->Find("email");
+  if (email != nullptr && email->is_string() && !email->as_string().empty()) return Sanitise(email->as_string());
+  return UserLabel(user);
+}
+
+std::string ViewerCount(const Value& session) {
+  const Value* participants = session.Find("participants");
+  if (participants == nullptr || !participants->is_array()) return "-";
+  std::size_t viewers = 0;
+  for (const Value& participant : participants->as_array()) {
+    const Value* mode = participant.is_map() ? participant.Find("mode") : nullptr;
+    viewers += mode != nullptr && mode->is_string() && mode->as_string() == "view";
+  }
+  return std::to_string(viewers);
+}
+
 }  // namespace
 
 std::string TimeText(const Value* epoch_ms) {
@@ -61,6 +82,19 @@ std::string RenderDeviceTable(const Value* devices) {
     for (const Value& device : devices->as_array()) {
       rows.push_back({Cell(device, "device_id"), Cell(device, "name"), Cell(device, "os"), Cell(device, "group_id"),
                       Cell(device, "online"), TimeText(device.Find("last_seen"))});
+    }
+  }
+  return Render(rows);
+}
+
+std::string RenderSessionTable(const Value* sessions) {
+  std::vector<Row> rows = {{"SESSION", "STATE", "MODE", "CONTROLLER", "DEVICE", "STARTED", "VIEWERS"}};
+  if (sessions != nullptr && sessions->is_array()) {
+    for (const Value& session : sessions->as_array()) {
+      if (!session.is_map()) continue;
+      rows.push_back({Cell(session, "session_id"), Cell(session, "state"), Cell(session, "mode"),
+                      ControllerCell(session), Cell(session, "device_id"), TimeText(session.Find("started_at")),
+                      ViewerCount(session)});
     }
   }
   return Render(rows);

@@ -52,7 +52,7 @@ protocol::Status InteractiveTerminal::Begin(uv_loop_t* loop) {
   }
   drain_check_.Init([loop](uv_check_t* h) { return uv_check_init(loop, h); }, this);
   StartReading();
-  if (ReadWindowSize(options_.input_fd) || ReadWindowSize(options_.output_fd)) {
+  if (!options_.read_only && (ReadWindowSize(options_.input_fd) || ReadWindowSize(options_.output_fd))) {
     winch_.Init([loop](uv_signal_t* h) { return uv_signal_init(loop, h); }, this);
     uv_signal_start(winch_.get(), [](uv_signal_t* h, int) { From(h->data)->ReportSize(); }, SIGWINCH);
     ReportSize();
@@ -83,13 +83,13 @@ void InteractiveTerminal::OnReadable() {
 
 void InteractiveTerminal::Forward(std::span<const std::uint8_t> bytes) {
   if (!raw()) {
-    sink_.SendKeystrokes(bytes);
+    if (!options_.read_only) sink_.SendKeystrokes(bytes);
   } else {
     std::string_view input(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     while (!input.empty() && !stopped_) {
       std::string forward;
       EscapeResult result = escapes_.Feed(input, forward);
-      if (!forward.empty()) sink_.SendKeystrokes(Bytes(forward));
+      if (!forward.empty() && !options_.read_only) sink_.SendKeystrokes(Bytes(forward));
       input.remove_prefix(result.consumed);
       if (result.action == EscapeAction::kDisconnect) {
         StopReading();
@@ -110,7 +110,7 @@ void InteractiveTerminal::OnInputEnded(bool terminal_gone) {
     sink_.EndSession();
     return;
   }
-  sink_.SendKeystrokes(std::span<const std::uint8_t>(&kEndOfFile, 1));
+  if (!options_.read_only) sink_.SendKeystrokes(std::span<const std::uint8_t>(&kEndOfFile, 1));
 }
 
 void InteractiveTerminal::Pause() {
@@ -127,6 +127,7 @@ void InteractiveTerminal::OnCheck() {
 }
 
 void InteractiveTerminal::ReportSize() {
+  if (options_.read_only) return;
   std::optional<WindowSize> size = ReadWindowSize(options_.input_fd);
   if (!size) size = ReadWindowSize(options_.output_fd);
   if (!size || size == last_size_) return;

@@ -10,6 +10,10 @@
 // - Raw mode (terminal_mode.h) and escapes only when the input is a terminal; piped
 //   input is forwarded as is and its end is sent as one Ctrl-D (the PTY's end-of-file
 //   character), as `ssh host < script` ends the remote shell.
+// - Read-only (`read_only`, a supervisor's view): nothing is sent — keystrokes other
+//   than the escapes are dropped, the window size is not reported, and the end of piped
+//   input sends nothing (the view goes on); `~.` and a hung-up terminal still call
+//   EndSession().
 // - Backpressure: when the sink has more than `pause_above` bytes queued for the
 //   broker, reading the input stops, and resumes once the queue is below
 //   `resume_below` (checked after every loop iteration, no timer spinning).
@@ -52,6 +56,7 @@ struct TerminalOptions {
   int output_fd = 1;
   std::size_t pause_above = 1u << 20;
   std::size_t resume_below = 256u << 10;
+  bool read_only = false;  // view only: see the rules above
 };
 
 class InteractiveTerminal {

@@ -39,6 +39,15 @@ int Main(int argc, char** argv) {
   CLI::Option* group_option = devices->add_option("--group", group, "only this group's devices");
   devices->add_flag("--json", json, "the broker's answer as JSON");
 
+  std::string state;
+  CLI::App* sessions = app.add_subcommand("sessions", "list the live sessions you can see");
+  CLI::Option* state_option = sessions->add_option("--state", state, "only sessions in this state (e.g. active)");
+  sessions->add_flag("--json", json, "the broker's answer as JSON");
+
+  std::string supervised;
+  CLI::App* supervise = app.add_subcommand("supervise", "watch a session's terminal, read-only (~. leaves)");
+  supervise->add_option("SESSION_ID", supervised, "the session (see 'tether sessions')")->required();
+
   bool no_terminal = false;
   CLI::App* session = app.add_subcommand("session", "attended sessions")->require_subcommand(1);
   CLI::App* session_new = session->add_subcommand("new", "get a key for a customer, then work in their terminal");
@@ -71,6 +80,8 @@ int Main(int argc, char** argv) {
   if (org_cmd->parsed()) return cli::RunOrg();
   if (logout->parsed()) return cli::RunLogout();
   if (devices->parsed()) return cli::RunDevices(Given(group_option, group), json);
+  if (sessions->parsed()) return cli::RunSessions(Given(state_option, state), json);
+  if (supervise->parsed()) return cli::RunSupervise(supervised);
   if (session_new->parsed()) return cli::RunSession({std::nullopt, json, !no_terminal});
   if (connect->parsed()) return cli::RunSession({device_id, false, !no_terminal});
   if (put->parsed()) return cli::RunPut(session_id, first_path, Given(put_remote, second_path));

@@ -63,7 +63,11 @@ SessionUpdate InterpretSessionEvent(const Value& message, std::string_view sessi
   if (*event == "session.control") {
     return Notice(UserLabel(message.Find("controller")) + " now controls the session");
   }
-  if (*event == "frames.dropped") return Notice("the broker dropped frames for this connection");
+  if (*event == "frames.dropped") {
+    const Value* count = message.Find("count");
+    std::string how_many = count != nullptr && count->is_uint() ? std::to_string(count->as_uint()) : "some";
+    return Notice(how_many + " frames were dropped: your connection is too slow");
+  }
   return {};
 }
 
