@@ -6,6 +6,7 @@
 #include "auth/secrets.h"
 #include "broker.h"
 #include "handlers/admin_request.h"
+#include "handlers/device_view.h"
 #include "handlers/fields.h"
 #include "handlers/lookups.h"
 #include "handlers/wire.h"
@@ -24,37 +25,6 @@ protocol::Result<std::int64_t> GroupField(const Value& body, std::string_view ke
   if (!text.ok()) return text.status();
   if (*text == "0") return std::int64_t{0};
   return RequireNumericId(body, key);
-}
-
-// A device of the actor's organisation with its group's department (for scope checks).
-struct DeviceView {
-  Status status;
-  storage::Device device;
-  std::string department;
-  bool confirmation_required = false;  // the organisation's or the group's session_confirmation
-};
-
-DeviceView LoadDevice(storage::Store& store, std::int64_t org_id, const std::string& device_id) {
-  DeviceView view;
-  auto device = store.GetDevice(org_id, device_id);
-  if (!device.ok()) {
-    view.status = Status::NotFound("device '" + device_id + "' not found");
-    return view;
-  }
-  view.device = *device;
-  bool group_wants = false;
-  if (device->group_id != 0) {
-    auto group = store.GetGroup(org_id, device->group_id);
-    if (group.ok()) {
-      view.department = group->department;
-      group_wants = group->session_confirmation;
-    }
-  }
-  // POLICY.md: the organisation or the device's group may require the user's consent.
-  auto org = store.GetOrganization(org_id);
-  const Value* wanted = org.ok() ? org->preferences.Find("session_confirmation") : nullptr;
-  view.confirmation_required = group_wants || (wanted && wanted->is_bool() && wanted->as_bool());
-  return view;
 }
 
 AdminOutcome CreateDeployKey(storage::Store& store, const AdminContext& context) {
@@ -86,6 +56,29 @@ AdminOutcome CreateDeployKey(storage::Store& store, const AdminContext& context)
 }
 
 }  // namespace
+
+DeviceView LoadDevice(storage::Store& store, std::int64_t org_id, const std::string& device_id) {
+  DeviceView view;
+  auto device = store.GetDevice(org_id, device_id);
+  if (!device.ok()) {
+    view.status = Status::NotFound("device '" + device_id + "' not found");
+    return view;
+  }
+  view.device = *device;
+  bool group_wants = false;
+  if (device->group_id != 0) {
+    auto group = store.GetGroup(org_id, device->group_id);
+    if (group.ok()) {
+      view.department = group->department;
+      group_wants = group->session_confirmation;
+    }
+  }
+  // POLICY.md: the organisation or the device's group may require the user's consent.
+  auto org = store.GetOrganization(org_id);
+  const Value* wanted = org.ok() ? org->preferences.Find("session_confirmation") : nullptr;
+  view.confirmation_required = group_wants || (wanted && wanted->is_bool() && wanted->as_bool());
+  return view;
+}
 
 void HandleDeployKeyCreate(Request& request) {
   RunAdminRequest(request, "deploy_key.create", &CreateDeployKey);

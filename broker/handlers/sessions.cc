@@ -5,6 +5,7 @@
 
 #include "broker.h"
 #include "handlers/admin_request.h"
+#include "handlers/device_view.h"
 #include "handlers/fields.h"
 #include "handlers/handlers.h"
 #include "handlers/lookups.h"
@@ -253,14 +254,26 @@ void HandleSessionStart(Request& request) {
   if (session == nullptr || session->controller.id != c.identity().actor.user_id) {
     return c.ReplyError(request.id, Status::NotFound("no scheduled session '" + *id + "' of yours"));
   }
-  Status started = c.broker().sessions().StartScheduled(*session, c);
-  if (!started.ok()) return c.ReplyError(request.id, started);
-  Value reply = Value::MapOf({{"session_id", session->id}});
-  if (session->attended) {
-    reply.Set("key", session->key);
-    reply.Set("expires_at", static_cast<std::uint64_t>(session->key_expires_at));
-  }
-  c.Reply(request.id, std::move(reply));
+  auto start = [re = request.id, id = *id](Connection& c, bool consent_required) {
+    Session* session = c.broker().sessions().registry().Find(id);
+    if (session == nullptr) return c.ReplyError(re, Status::NotFound("the session has gone"));
+    Status started = c.broker().sessions().StartScheduled(*session, c, consent_required);
+    if (!started.ok()) return c.ReplyError(re, started);
+    Value reply = Value::MapOf({{"session_id", session->id}});
+    if (session->attended) {
+      reply.Set("key", session->key);
+      reply.Set("expires_at", static_cast<std::uint64_t>(session->key_expires_at));
+    }
+    c.Reply(re, std::move(reply));
+  };
+  if (session->attended) return start(c, true);
+  // Unattended: whether the user must consent is the organisation's or the group's call.
+  std::int64_t org_id = c.identity().actor.org_id;
+  c.broker().OnStorage<DeviceView>(
+      [org_id, device = session->device_id](storage::Store& store) { return LoadDevice(store, org_id, device); },
+      [ref = c.ref(), start](DeviceView view) {
+        if (Connection* c = ref.Get()) start(*c, view.confirmation_required);
+      });
 }
 
 }  // namespace tether::broker

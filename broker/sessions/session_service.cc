@@ -125,7 +125,7 @@ Session& SessionService::Schedule(Connection& controller, std::int64_t at, std::
   return added;
 }
 
-protocol::Status SessionService::StartScheduled(Session& session, Connection& controller) {
+protocol::Status SessionService::StartScheduled(Session& session, Connection& controller, bool consent_required) {
   std::int64_t now = broker_.clock().NowMs();
   if (session.state != SessionState::kScheduled) return Status::Conflict("the session is not scheduled");
   if (now < session.scheduled_at) {
@@ -150,7 +150,7 @@ protocol::Status SessionService::StartScheduled(Session& session, Connection& co
   session.agent_conn = agent->id();
   registry_.Attach(session, agent->id());
   registry_.IndexDevice(session);
-  session.consent_required = false;
+  session.consent_required = consent_required;
   session.state = SessionState::kConsent;
   AskConsent(session);
   return Status::Ok();

@@ -50,7 +50,7 @@ class SessionService {
   Session& Schedule(Connection& controller, std::int64_t at, std::string title, const storage::Device* device);
   // session.start on a scheduled session: attended → waiting with a key (the controller
   // is `controller` from now on); unattended → like session.connect on its device.
-  protocol::Status StartScheduled(Session& session, Connection& controller);
+  protocol::Status StartScheduled(Session& session, Connection& controller, bool consent_required);
   // At start-up: sessions a crash left open are ended (broker_restart, audited) and
   // scheduled ones are taken back.
   void RecoverAfterRestart();

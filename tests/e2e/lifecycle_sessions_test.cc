@@ -30,6 +30,22 @@ TEST(ScheduledSession, StartsOnlyAtItsTimeAndThenGivesAKey) {
   EXPECT_EQ(started.Find("key")->as_string().size(), 9u);
 }
 
+TEST(ScheduledSession, UnattendedStartAsksForConsentWhenTheGroupRequiresIt) {
+  BrokerProcess broker;
+  auto owner = LoggedInOwner(broker);
+  std::string group = Ok(*owner, Req({{"t", "group.create"}, {"name", "Guarded"}, {"session_confirmation", true}}))
+                          .Find("group_id")->as_string();
+  std::string key = Ok(*owner, Req({{"t", "deploy_key.create"}, {"group_id", group}})).Find("deployment_key")->as_string();
+  auto device = Connect(broker);
+  auto enrolled = device->Hello(Value::MapOf({{"kind", "enroll"}, {"deployment_key", key}, {"name", "g"}, {"os", "linux"}}), kWait);
+  ASSERT_TRUE(enrolled.ok());
+  std::string id = Ok(*owner, Req({{"t", "session.schedule"}, {"at", NowMs()}, {"title", "Now"},
+                                   {"device_id", enrolled->Find("device_id")->as_string()}}))
+                       .Find("session_id")->as_string();
+  Ok(*owner, Req({{"t", "session.start"}, {"session_id", id}}));
+  EXPECT_TRUE(NextEvent(*device, "session.request").Find("consent_required")->as_bool());
+}
+
 TEST(CrashRecovery, OpenSessionsAreEndedWithBrokerRestartAndScheduledOnesSurvive) {
   BrokerProcess broker;
   std::string active_id, scheduled_id;
