@@ -1,5 +1,5 @@
-// The file side of session file transfers (PROTOCOL.md "In-session control", docs/
-// sessions-wire.md): transfer ids, where a name lands on this computer, SHA-256, the
+// The file side of session file transfers (PROTOCOL.md "In-session control",
+// protocol/PROTOCOL.md §5): transfer ids, where a name lands on this computer, SHA-256, the
 // receiver of an upload and the source of a download. No protocol and no loop here:
 // SessionRunner drives these from the session's messages.
 //

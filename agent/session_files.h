@@ -1,5 +1,5 @@
 // SessionFiles: the protocol side of file transfers within one session (PROTOCOL.md
-// "In-session control", docs/sessions-wire.md "Files").
+// "In-session control", protocol/PROTOCOL.md §5 "Files").
 //
 // Upload (controller → agent): event `file.begin` direction "upload" → a FileReceiver;
 // channel-2 chunks (16-byte transfer id, then data) are appended; after the last byte the

@@ -1,5 +1,5 @@
 // SessionHost: the agent's side of sessions on one broker connection (PROTOCOL.md
-// "Sessions", docs/sessions-wire.md "Agent side"), shared by the attended and the
+// "Sessions", protocol/PROTOCOL.md §5 "Agent side"), shared by the attended and the
 // unattended agent:
 //
 //   session.request → ask (ConsentAsker) when consent_required → session.consent

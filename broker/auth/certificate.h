@@ -1,5 +1,5 @@
 // The fingerprint an enrolling agent pins: lowercase hex SHA-256 of the broker's TLS
-// certificate in DER form (docs/sessions-wire.md), the same value the client library's
+// certificate in DER form (protocol/PROTOCOL.md §5), the same value the client library's
 // pinning compares with.
 #pragma once
 

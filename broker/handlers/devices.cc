@@ -1,6 +1,6 @@
 // Unattended devices: deploy_key.create, device.list, session.connect,
 // device.rotate_secret, device.delete, device.wake (PROTOCOL.md "Sessions",
-// docs/sessions-wire.md).
+// protocol/PROTOCOL.md §5).
 #include <map>
 
 #include "auth/secrets.h"

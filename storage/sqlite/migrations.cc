@@ -146,7 +146,7 @@ CREATE INDEX notifications_by_user ON notifications(user_id, created_at);
 )sql";
 
 // Version 3: sessions, deployment keys and device listing (issue 4; PROTOCOL.md
-// "Sessions", docs/sessions-wire.md). A session row is a record: it outlives its
+// "Sessions", protocol/PROTOCOL.md §5). A session row is a record: it outlives its
 // controller and its device, so neither is a foreign key.
 constexpr const char* kSchemaV3 = R"sql(
 CREATE TABLE sessions (

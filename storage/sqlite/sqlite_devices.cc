@@ -1,5 +1,5 @@
 // The SQLite store's unattended devices and the deployment keys that enrol them
-// (docs/sessions-wire.md "Agent side"). A device or key in group 0, the organisation's
+// (protocol/PROTOCOL.md §5 "Agent side"). A device or key in group 0, the organisation's
 // default group, has group_id NULL (BindGroupId). Every lookup but FindDevice and
 // TouchDevice is per organisation: a device of another organisation is not_found, as if
 // it did not exist. Those two serve the device hello, which names no organisation.
@@ -14,7 +14,7 @@ namespace {
 // ListDevices: every group of the organisation.
 constexpr std::int64_t kAllGroups = -1;
 
-// "d_" + 24 hex digits: 96 random bits (docs/sessions-wire.md "Identifiers").
+// "d_" + 24 hex digits: 96 random bits (protocol/PROTOCOL.md §5 "Identifiers").
 constexpr std::size_t kDeviceIdRandomBytes = 12;
 
 constexpr const char* kDeviceColumns =

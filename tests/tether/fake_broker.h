@@ -1,7 +1,7 @@
 // FakeBroker: a stand-in for tether-broker *and* an agent, for testing the `tether`
 // binary before the real session work lands. It is a small libwebsockets server on its
 // own uv loop and thread (127.0.0.1, any free port) that plays the controller's side of
-// PROTOCOL.md §5 and docs/sessions-wire.md with a scripted agent behind it:
+// PROTOCOL.md §5 and protocol/PROTOCOL.md §5 with a scripted agent behind it:
 //
 //   hello token     "good-token" → ok; anything else unauthenticated + close 4401
 //   device.list     two devices (d_online in group "3", d_offline in the default group)

@@ -1,6 +1,6 @@
 // `tether get SESSION_ID REMOTE [LOCAL]`: a file from the agent of a session of ours.
 //
-// docs/sessions-wire.md "Files", download: file.begin {direction:"download", name:
+// protocol/PROTOCOL.md §5 "Files", download: file.begin {direction:"download", name:
 // REMOTE, size:0} -> the agent answers with its own file.begin (the real size; with
 // `sha256` when it sends one) -> channel-2 chunks -> we, the receiving side, check,
 // rename and send file.end {sha256, ok}.

@@ -1,5 +1,5 @@
 // Transfer wire: the messages and channel-2 chunks of a file transfer
-// (docs/sessions-wire.md "Files"; PROTOCOL.md §5.4), and the SHA-256 both ends compare.
+// (protocol/PROTOCOL.md §5 "Files"; PROTOCOL.md §5.4), and the SHA-256 both ends compare.
 // No I/O here, so the builders and the chunk parser are tested byte by byte.
 //
 // A transfer id is 16 random bytes: written as 32 lowercase hex digits in `file.begin`
@@ -53,7 +53,7 @@ inline constexpr std::string_view kUpload = "upload";
 inline constexpr std::string_view kDownload = "download";
 
 // The `file.begin` request. `sha256` (ours: the sender's hash, so that the receiver can
-// check before it renames; docs/sessions-wire.md) is added when not empty.
+// check before it renames; protocol/PROTOCOL.md §5) is added when not empty.
 Value FileBeginRequest(std::string_view session_id, const TransferId& id, std::string_view direction,
                        std::string_view name, std::uint64_t size, std::string_view sha256 = "");
 // The `file.end` request the receiving side sends.

@@ -1,6 +1,6 @@
 // `tether put SESSION_ID LOCAL [REMOTE]`: a file to the agent of a session of ours.
 //
-// docs/sessions-wire.md "Files", upload: file.begin {direction:"upload", name, size} →
+// protocol/PROTOCOL.md §5 "Files", upload: file.begin {direction:"upload", name, size} →
 // channel-2 chunks (16-byte transfer id, then at most 64 KiB of data) -> the agent, the
 // receiving side, answers file.end {sha256, ok}. Success needs ok and its sha256 equal
 // to ours. The file is hashed before it is sent (the hash travels in file.begin, so the
