@@ -3,8 +3,10 @@
 // session_confirmation). Loaded on the storage thread.
 #pragma once
 
+#include <functional>
 #include <string>
 
+#include "connection.h"
 #include "tether/storage/store.h"
 
 namespace tether::broker {
@@ -17,5 +19,14 @@ struct DeviceView {
 };
 
 DeviceView LoadDevice(storage::Store& store, std::int64_t org_id, const std::string& device_id);
+
+// The step session.connect, session.schedule and device.wake share: loads the device on
+// the storage thread; back on the loop refuses (audited as `action`) one that is not the
+// organisation's or that the actor's scope does not reach; else calls `then`.
+void WithDeviceInScope(Connection& c, std::uint64_t re, std::string action, std::string device_id,
+                       std::function<void(Connection&, const DeviceView&)> then);
+// Answers `re` with `refusal` once its audit event (`action`, `target`) is durable.
+void RefuseAudited(Connection& c, std::uint64_t re, const std::string& action, const std::string& target,
+                   const protocol::Status& refusal);
 
 }  // namespace tether::broker

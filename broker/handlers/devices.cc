@@ -126,7 +126,6 @@ void HandleDeviceList(Request& request) {
       });
 }
 
-// Refuses, audited, from the loop (for the handlers below that decide on the loop).
 void RefuseAudited(Connection& c, std::uint64_t re, const std::string& action, const std::string& target,
                    const Status& refusal) {
   storage::AuditEvent event = c.NewAuditEvent(action, AuditOutcomeOf(refusal));
@@ -135,23 +134,33 @@ void RefuseAudited(Connection& c, std::uint64_t re, const std::string& action, c
   ConfirmAfterAudit(c.ref(), re, std::move(event), [re, refusal](Connection& done) { done.ReplyError(re, refusal); });
 }
 
+void WithDeviceInScope(Connection& c, std::uint64_t re, std::string action, std::string device_id,
+                       std::function<void(Connection&, const DeviceView&)> then) {
+  std::int64_t org_id = c.identity().actor.org_id;
+  c.broker().OnStorage<DeviceView>(
+      [org_id, device_id](storage::Store& store) { return LoadDevice(store, org_id, device_id); },
+      [ref = c.ref(), re, action = std::move(action), device_id, then = std::move(then)](DeviceView view) {
+        Connection* c = ref.Get();
+        if (c == nullptr) return;
+        if (!view.status.ok()) return RefuseAudited(*c, re, action, device_id, view.status);
+        if (!policy::ScopeCovers(c->identity().actor.scope, view.device.group_id, view.department)) {
+          return RefuseAudited(*c, re, action, device_id,
+                               Status::PermissionDenied("the device's group is outside your scope"));
+        }
+        then(*c, view);
+      });
+}
+
 void HandleSessionConnect(Request& request) {
   Connection& c = request.connection;
   auto device_id = protocol::RequireString(request.message.body, "device_id");
   if (!device_id.ok()) return c.ReplyError(request.id, device_id.status());
   Status allowed = policy::Authorize(c.identity().actor, policy::Action::kSessionConnect);
   if (!allowed.ok()) return RefuseAudited(c, request.id, "session.connect", *device_id, allowed);
-  std::int64_t org_id = c.identity().actor.org_id;
-  c.broker().OnStorage<DeviceView>(
-      [org_id, id = *device_id](storage::Store& store) { return LoadDevice(store, org_id, id); },
-      [ref = c.ref(), re = request.id, id = *device_id](DeviceView view) {
-        Connection* c = ref.Get();
-        if (c == nullptr) return;
-        if (!view.status.ok()) return RefuseAudited(*c, re, "session.connect", id, view.status);
-        if (!policy::ScopeCovers(c->identity().actor.scope, view.device.group_id, view.department)) {
-          return RefuseAudited(*c, re, "session.connect", id,
-                               Status::PermissionDenied("the device's group is outside your scope"));
-        }
+  WithDeviceInScope(
+      c, request.id, "session.connect", *device_id, [re = request.id, id = *device_id](Connection& conn, const DeviceView& view) {
+        Connection* c = &conn;
+        ConnectionRef ref = c->ref();
         Connection* agent = c->broker().DeviceConnection(id);
         if (agent == nullptr) return RefuseAudited(*c, re, "session.connect", id, Status(ErrorCode::kDeviceOffline, "the device is offline"));
         auto session = c->broker().sessions().ConnectUnattended(*c, *agent, view.device, view.department,
@@ -230,17 +239,12 @@ void HandleDeviceWake(Request& request) {
   if (!device_id.ok()) return c.ReplyError(request.id, device_id.status());
   Status allowed = policy::Authorize(c.identity().actor, policy::Action::kDeviceWake);
   if (!allowed.ok()) return RefuseAudited(c, request.id, "device.wake", *device_id, allowed);
-  std::int64_t org_id = c.identity().actor.org_id;
-  c.broker().OnStorage<DeviceView>(
-      [org_id, id = *device_id](storage::Store& store) { return LoadDevice(store, org_id, id); },
-      [ref = c.ref(), re = request.id, id = *device_id](DeviceView view) {
-        Connection* c = ref.Get();
-        if (c == nullptr) return;
-        Status refusal = view.status;
-        if (refusal.ok() && !policy::ScopeCovers(c->identity().actor.scope, view.device.group_id, view.department)) {
-          refusal = Status::PermissionDenied("the device's group is outside your scope");
-        }
-        if (refusal.ok() && c->broker().DeviceConnection(id) != nullptr) refusal = Status::Conflict("the device is online");
+  WithDeviceInScope(
+      c, request.id, "device.wake", *device_id, [re = request.id, id = *device_id](Connection& conn, const DeviceView& view) {
+        Connection* c = &conn;
+        ConnectionRef ref = c->ref();
+        Status refusal;
+        if (c->broker().DeviceConnection(id) != nullptr) refusal = Status::Conflict("the device is online");
         if (refusal.ok() && view.device.mac.empty()) refusal = Status::Conflict("no MAC address is known for the device");
         Connection* waker = nullptr;
         c->broker().ForEachConnection([&](Connection& other) {

@@ -221,27 +221,8 @@ void HandleSessionSchedule(Request& request) {
     });
   };
   if (!*device_id) return finish(c, nullptr);
-  std::int64_t org_id = c.identity().actor.org_id;
-  c.broker().OnStorage<protocol::Result<std::pair<storage::Device, std::string>>>(
-      [org_id, id = **device_id](storage::Store& store) -> protocol::Result<std::pair<storage::Device, std::string>> {
-        auto device = store.GetDevice(org_id, id);
-        if (!device.ok()) return Status::NotFound("device '" + id + "' not found");
-        std::string department;
-        if (device->group_id != 0) {
-          auto group = store.GetGroup(org_id, device->group_id);
-          if (group.ok()) department = group->department;
-        }
-        return std::make_pair(*device, department);
-      },
-      [ref = c.ref(), re = request.id, finish](protocol::Result<std::pair<storage::Device, std::string>> found) {
-        Connection* c = ref.Get();
-        if (c == nullptr) return;
-        if (!found.ok()) return c->ReplyError(re, found.status());
-        if (!policy::ScopeCovers(c->identity().actor.scope, found->first.group_id, found->second)) {
-          return c->ReplyError(re, Status::PermissionDenied("the device's group is outside your scope"));
-        }
-        finish(*c, &found->first);
-      });
+  WithDeviceInScope(c, request.id, "session.schedule", **device_id,
+                    [finish](Connection& conn, const DeviceView& view) { finish(conn, &view.device); });
 }
 
 // session.start {session_id} (extension): the controller opens a scheduled session at or

@@ -44,6 +44,13 @@ TEST(Access, InvitationIsSingleUse) {
   EXPECT_EQ(second->WaitClosed(kWait)->code, 4401);
 }
 
+TEST(Access, InvitingAnEmailThatIsAlreadyAUserIsConflict) {
+  BrokerProcess broker;
+  auto owner = LoggedInOwner(broker);
+  Value invite = Value::MapOf({{"email", "OWNER@acme.test"}, {"role", "technician"}});  // any case
+  Refused(*owner, Req({{"t", "user.invite"}, {"invites", Value(Value::Array{invite})}}), ErrorCode::kConflict);
+}
+
 TEST(Access, ExpiredInvitationIsRefusedWithExpired) {
   BrokerProcess broker;
   auto owner = LoggedInOwner(broker);

@@ -1,4 +1,6 @@
 // The local end of an interactive session (interactive_terminal.h).
+#include <cstdio>
+
 #include "tether/interactive_terminal.h"
 
 #include <fcntl.h>
@@ -185,6 +187,16 @@ void InteractiveTerminal::Stop() {
   drain_check_.Close();
   if (input_flags_ >= 0) fcntl(options_.input_fd, F_SETFL, input_flags_);
   if (raw_mode_) raw_mode_->Restore();
+}
+
+void PrintNotice(const InteractiveTerminal* terminal, const std::string& text) {
+  if (text.empty()) return;
+  std::string line = terminal && terminal->raw() ? "\r\n[tether] " + text + "\r\n" : text + "\n";
+  std::fputs(line.c_str(), stderr);
+}
+
+const char* NewLineIfNeeded(const InteractiveTerminal* terminal) {
+  return terminal && !terminal->at_line_start() ? "\n" : "";
 }
 
 }  // namespace tether::tools::cli

@@ -114,4 +114,10 @@ class InteractiveTerminal {
   bool at_line_start_ = true;
 };
 
+// A status line for the user on stderr, readable whether or not `terminal` (may be null)
+// holds the local terminal in raw mode.
+void PrintNotice(const InteractiveTerminal* terminal, const std::string& text);
+// "\n" when the remote output left the cursor mid-line (our last words go below it).
+const char* NewLineIfNeeded(const InteractiveTerminal* terminal);
+
 }  // namespace tether::tools::cli

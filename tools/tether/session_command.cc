@@ -292,14 +292,9 @@ class SessionController final : public TerminalSink {
     Exit(Fail(command_, why));
   }
 
-  void Notify(const std::string& text) {
-    if (text.empty()) return;
-    std::string line = terminal_ && terminal_->raw() ? "\r\n[tether] " + text + "\r\n" : text + "\n";
-    std::fputs(line.c_str(), stderr);
-  }
+  void Notify(const std::string& text) { PrintNotice(terminal_.get(), text); }
 
-  // The remote shell's prompt usually ends the output: our last words go below it.
-  const char* NewLineIfNeeded() const { return terminal_ && !terminal_->at_line_start() ? "\n" : ""; }
+  const char* NewLineIfNeeded() const { return cli::NewLineIfNeeded(terminal_.get()); }
 
   void StopTerminal() {
     if (terminal_) terminal_->Stop();

@@ -168,13 +168,9 @@ class Supervisor final : public TerminalSink {
     Exit(Fail(kCommand, why));
   }
 
-  void Notify(const std::string& text) {
-    if (text.empty()) return;
-    std::string line = terminal_ && terminal_->raw() ? "\r\n[tether] " + text + "\r\n" : text + "\n";
-    std::fputs(line.c_str(), stderr);
-  }
+  void Notify(const std::string& text) { PrintNotice(terminal_.get(), text); }
 
-  const char* NewLineIfNeeded() const { return terminal_ && !terminal_->at_line_start() ? "\n" : ""; }
+  const char* NewLineIfNeeded() const { return cli::NewLineIfNeeded(terminal_.get()); }
 
   void StopTerminal() {
     if (terminal_) terminal_->Stop();
