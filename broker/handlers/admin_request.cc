@@ -70,6 +70,36 @@ void ApplyEffects(Broker& broker, AdminOutcome& outcome, std::uint64_t requester
   }
 }
 
+// The request's audit event, completed with what the job decided.
+storage::AuditEvent RecordOf(storage::AuditEvent event, const AdminOutcome& outcome, Value audit_request) {
+  event.outcome = AuditOutcomeOf(outcome.status);
+  event.target = outcome.target.empty() ? TargetFromRequest(audit_request) : outcome.target;
+  event.details = outcome.details;
+  event.details.Set("request", std::move(audit_request));
+  if (!outcome.status.ok()) event.details.Set("reason", outcome.status.message());
+  return event;
+}
+
+// Runs the job and appends its audit event in one transaction (POLICY.md "Audit"): the
+// change and its record are durable together or not at all. A refused or failed job's
+// own writes are undone, and its refusal is still recorded. When the event cannot be
+// written nothing of the change stays and the request is answered `internal`.
+AdminOutcome ApplyAndAudit(storage::Store& store, const AdminJob& job, const AdminContext& context,
+                           storage::AuditEvent event, Value audit_request) {
+  AdminOutcome outcome;
+  Status recorded = store.Atomically([&] {
+    Status applied = store.Atomically([&] {
+      outcome = job(store, context);
+      return outcome.status;  // not ok: the job's writes are rolled back
+    });
+    if (!applied.ok() && outcome.status.ok()) outcome = AdminOutcome::Refused(applied);
+    std::vector<storage::AuditEvent> events{RecordOf(std::move(event), outcome, std::move(audit_request))};
+    return store.AppendAudit(events);
+  });
+  if (!recorded.ok()) return AdminOutcome::Refused(Status::Internal("the audit log could not be written"));
+  return outcome;
+}
+
 }  // namespace
 
 void RunAdminRequest(Request& request, std::string action, AdminJob job, Value audit_request) {
@@ -80,23 +110,26 @@ void RunAdminRequest(Request& request, std::string action, AdminJob job, Value a
 void RunAdminRequest(Connection& connection, std::uint64_t re, Value body, std::string action, AdminJob job,
                      Value audit_request) {
   AdminContext context{connection.identity().actor, connection.broker().clock().NowMs(), std::move(body)};
+  storage::AuditEvent event = connection.NewAuditEvent(std::move(action), "");
   ConnectionRef ref = connection.ref();
-  connection.broker().OnStorage<AdminOutcome>(
-      [job = std::move(job), context = std::move(context)](storage::Store& store) { return job(store, context); },
-      [ref, re, action = std::move(action), audit_request = std::move(audit_request)](AdminOutcome outcome) mutable {
-        Connection* c = ref.Get();
-        if (c == nullptr) return;
-        storage::AuditEvent event = c->NewAuditEvent(action, AuditOutcomeOf(outcome.status));
-        event.target = outcome.target.empty() ? TargetFromRequest(audit_request) : outcome.target;
-        event.details = std::move(outcome.details);
-        event.details.Set("request", std::move(audit_request));
-        if (!outcome.status.ok()) event.details.Set("reason", outcome.status.message());
-        auto shared = std::make_shared<AdminOutcome>(std::move(outcome));
-        ConfirmAfterAudit(ref, re, std::move(event), [re, shared](Connection& done) {
-          if (!shared->status.ok()) return done.ReplyError(re, shared->status);
-          done.Reply(re, std::move(shared->reply));
-          ApplyEffects(done.broker(), *shared, done.id());
-        });
+  Broker* broker = &connection.broker();
+  broker->OnStorage<AdminOutcome>(
+      [job = std::move(job), context = std::move(context), event = std::move(event),
+       audit_request = std::move(audit_request)](storage::Store& store) mutable {
+        return ApplyAndAudit(store, job, context, std::move(event), std::move(audit_request));
+      },
+      [broker, ref, re](AdminOutcome outcome) {
+        // Change and record are both durable now: the answer goes to the requester if it
+        // is still there, and the live effects happen either way.
+        Connection* requester = ref.Get();
+        if (requester != nullptr) {
+          if (outcome.status.ok()) {
+            requester->Reply(re, std::move(outcome.reply));
+          } else {
+            requester->ReplyError(re, outcome.status);
+          }
+        }
+        if (outcome.status.ok()) ApplyEffects(*broker, outcome, requester ? requester->id() : 0);
       });
 }
 

@@ -1,7 +1,8 @@
 // The shape every admin request shares: one storage job loads what policy needs, asks
-// policy, and applies the change — atomically, because the storage thread runs one job
-// at a time. Back on the loop the request is audited (allowed, refused or failed), then
-// answered, then its live effects happen: connections of removed or disabled users close
+// policy, and applies the change; the request's audit event (allowed, refused or failed)
+// is appended in the same transaction, so the change and its record are durable together
+// or not at all. Back on the loop the request is answered, then its live effects happen
+// (even when the requester has gone): connections of removed or disabled users close
 // with 4403, changed users' live connections see their new role or scope at once, and
 // notifications are pushed.
 #pragma once

@@ -32,9 +32,9 @@ struct Sides {
 protocol::Result<Sides> ActiveSides(Connection& sender, const std::string& session_id, const std::string& transfer_id) {
   Session* session = sender.broker().sessions().registry().Find(session_id);
   if (session != nullptr && session->state == SessionState::kActive) {
-    bool viewer = std::any_of(session->viewers.begin(), session->viewers.end(),
-                              [&](const Viewer& v) { return v.connection_id == sender.id(); });
-    if (viewer) return Status(ErrorCode::kViewOnly, "view participants cannot transfer files");
+    if (SessionService::IsViewer(*session, sender.id())) {
+      return Status(ErrorCode::kViewOnly, "view participants cannot transfer files");
+    }
     if (sender.id() == session->agent_conn) {
       auto transfer = session->transfers.find(transfer_id);
       std::uint64_t to = transfer != session->transfers.end() && transfer->second.requester_conn != 0
@@ -46,6 +46,15 @@ protocol::Result<Sides> ActiveSides(Connection& sender, const std::string& sessi
     if (controller) return Sides{session, sender.broker().FindConnection(session->agent_conn)};
   }
   return Status::NotFound("no active session '" + session_id + "' that you take part in");
+}
+
+// A view participant's transfer is refused and audited; any other refusal is only answered.
+void RefuseTransfer(Connection& c, std::uint64_t re, const std::string& session_id, const Status& refusal) {
+  Session* session = c.broker().sessions().registry().Find(session_id);
+  if (refusal.code() == ErrorCode::kViewOnly && session != nullptr) {
+    return c.broker().sessions().RefuseViewerInput(*session, c, re, refusal.message(), "file");
+  }
+  c.ReplyError(re, refusal);
 }
 
 // Optional fields a side adds for the other (the sender's sha256, a failure's message)
@@ -118,7 +127,7 @@ void HandleFileBegin(Request& request) {
   }
   if (name->empty() || name->size() > 4096) return c.ReplyError(request.id, Status::BadRequest("name must be 1 to 4096 bytes"));
   auto sides = ActiveSides(c, *id, *transfer);
-  if (!sides.ok()) return c.ReplyError(request.id, sides.status());
+  if (!sides.ok()) return RefuseTransfer(c, request.id, *id, sides.status());
   Session::Transfer& record = sides->session->transfers[*transfer];
   if (!c.identity().is_agent()) record.requester_conn = c.id();  // the agent's answer goes back here
   record.name = *name;
@@ -152,7 +161,7 @@ void HandleFileEnd(Request& request) {
     return c.ReplyError(request.id, Status::BadRequest("sha256 must be 64 lowercase hex digits"));
   }
   auto sides = ActiveSides(c, *id, *transfer);
-  if (!sides.ok()) return c.ReplyError(request.id, sides.status());
+  if (!sides.ok()) return RefuseTransfer(c, request.id, *id, sides.status());
   auto known = sides->session->transfers.find(*transfer);
   if (known == sides->session->transfers.end()) {
     return c.ReplyError(request.id, Status::NotFound("no transfer '" + *transfer + "' in this session"));

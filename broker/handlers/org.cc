@@ -130,7 +130,6 @@ void HandleOrgGet(Request& request) {
 
 void HandleOrgUpdate(Request& request) {
   Connection& connection = request.connection;
-  ConnectionRef ref = connection.ref();
   std::uint64_t re = request.id;
   Value details = request.message.body;  // what was asked, for the audit trail
   auto change = ParseOrgChange(details);
@@ -139,22 +138,18 @@ void HandleOrgUpdate(Request& request) {
     Status allowed = policy::Authorize(connection.identity().actor, action);
     if (!allowed.ok()) return RefuseAudited(connection, re, details, kOutcomeDenied, allowed);
   }
-  std::int64_t org_id = connection.identity().actor.org_id;
-  connection.broker().OnStorage<protocol::Result<storage::Organization>>(
-      [org_id, change = *change](storage::Store& store) { return ApplyOrgChange(store, org_id, change); },
-      [ref, re, details](protocol::Result<storage::Organization> updated) {
-        Connection* c = ref.Get();
-        if (c == nullptr) return;
-        bool ok = updated.ok();
-        storage::AuditEvent event = c->NewAuditEvent(audit_action::kOrgUpdate, AuditOutcomeOf(updated.status()));
-        event.target = c->identity().org_slug;
-        event.details = Value::MapOf({{"request", details}});
-        if (!ok) event.details.Set("reason", updated.status().message());
-        ConfirmAfterAudit(ref, re, std::move(event), [re, updated](Connection& done) {
-          if (!updated.ok()) return done.ReplyError(re, updated.status());
-          ReplyWithOrg(done, re);
-        });
-      });
+  RunAdminRequest(request, audit_action::kOrgUpdate,
+                  [change = *change, slug = connection.identity().org_slug](storage::Store& store,
+                                                                            const AdminContext& context) {
+                    AdminOutcome outcome;
+                    outcome.target = slug;  // refused or not, the organisation is the target
+                    outcome.status = ApplyOrgChange(store, context.actor.org_id, change).status();
+                    if (!outcome.status.ok()) return outcome;
+                    OrgView view = LoadOrg(store, context.actor.org_id);
+                    outcome.status = view.org.status();
+                    if (view.org.ok()) outcome.reply = Value::MapOf({{"org", OrgToWire(*view.org, view.seats_used)}});
+                    return outcome;
+                  });
 }
 
 }  // namespace tether::broker

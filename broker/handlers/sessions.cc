@@ -164,10 +164,8 @@ void HandleSessionResize(Request& request) {
     return c.ReplyError(request.id, Status::BadRequest("cols and rows must be 1 to 10000"));
   }
   Session* s = c.broker().sessions().registry().Find(*id);
-  bool viewer = s != nullptr && std::any_of(s->viewers.begin(), s->viewers.end(),
-                                            [&](const Viewer& v) { return v.connection_id == c.id(); });
-  if (viewer) {
-    return c.ReplyError(request.id, Status(protocol::ErrorCode::kViewOnly, "view participants cannot resize"));
+  if (s != nullptr && SessionService::IsViewer(*s, c.id())) {
+    return c.broker().sessions().RefuseViewerInput(*s, c, request.id, "view participants cannot resize", "resize");
   }
   if (s == nullptr || s->controller_conn != c.id()) {
     return c.ReplyError(request.id, Status::NotFound("no session '" + *id + "' that you control"));

@@ -356,7 +356,12 @@ void SessionService::End(Session& session, EndReason reason, std::function<void(
   event.details = Value::MapOf({{"reason", record.end_reason}});
   for (const auto& [key, value] : extra.as_map()) event.details.Set(key, value);
   std::vector<std::uint64_t> participants = {session.controller_conn, session.agent_conn};
-  for (const Viewer& viewer : session.viewers) participants.push_back(viewer.connection_id);
+  for (const Viewer& viewer : session.viewers) {
+    participants.push_back(viewer.connection_id);
+    // Each watcher's participation ends on record before the session does (told by
+    // `session.ended` alone, like every participant).
+    broker_.audit().Record(ViewerLeftEvent(session, viewer, "session_ended"), [](Status) {});
+  }
   Value ended = Value::MapOf({{"session_id", session.id}, {"reason", record.end_reason}});
   for (const auto& [key, value] : extra.as_map()) ended.Set(key, value);
   registry_.Remove(session.id);  // no frame is routed to it from here on
@@ -448,12 +453,8 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
     DeliverToViewers(*session, bytes);
     return;
   }
-  bool viewer = active && std::any_of(session->viewers.begin(), session->viewers.end(),
-                                      [&](const Viewer& v) { return v.connection_id == sender.id(); });
-  if (viewer) {
-    sender.ReplyError(std::nullopt, Status(ErrorCode::kViewOnly, "view participants cannot send input"));
-    broker_.audit().Record(Event(*session, "session.input_refused", kOutcomeDenied), [](Status) {});
-    return;
+  if (active && IsViewer(*session, sender.id())) {
+    return RefuseViewerInput(*session, sender, std::nullopt, "view participants cannot send input", "data");
   }
   sender.ReplyError(std::nullopt,
                     Status::NotFound("no session '" + std::string(frame.session_id) + "' that you take part in"));

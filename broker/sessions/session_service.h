@@ -91,6 +91,13 @@ class SessionService {
   // replaying the recent screen. A refusal is returned and nothing happens.
   protocol::Status Supervise(Session& session, Connection& supervisor, bool announce,
                              std::function<void(Session&)> joined);
+  // Whether `connection` watches `session` in view mode.
+  static bool IsViewer(const Session& session, std::uint64_t connection_id);
+  // A view participant tried to act on the session (`input`: "data", "resize" or "file"):
+  // refused `view_only` with `message` (to `re`, or unsolicited for a frame) and audited
+  // `session.input_refused` with the viewer as the actor.
+  void RefuseViewerInput(Session& session, Connection& viewer, std::optional<std::uint64_t> re,
+                         const std::string& message, const char* input);
   // A view participant leaves (session.leave), loses access (`revoked`) or lags too far
   // behind (`slow_consumer`: it alone is told session.ended with that reason).
   void RemoveViewer(Session& session, std::uint64_t connection_id, const char* reason,
@@ -118,6 +125,8 @@ class SessionService {
   void Activate(Session& session);
   void Store(const Session& session);
   storage::AuditEvent Event(const Session& session, std::string action, std::string outcome);
+  // `participant.left` of a view participant (details: mode, reason, dropped_bytes).
+  storage::AuditEvent ViewerLeftEvent(const Session& session, const Viewer& viewer, const char* reason);
 
   Broker& broker_;
   void DeliverToViewers(Session& session, std::span<const std::uint8_t> bytes);

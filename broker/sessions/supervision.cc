@@ -98,6 +98,30 @@ Status SessionService::Supervise(Session& session, Connection& supervisor, bool 
   return Status::Ok();
 }
 
+bool SessionService::IsViewer(const Session& session, std::uint64_t connection_id) {
+  return std::any_of(session.viewers.begin(), session.viewers.end(),
+                     [&](const Viewer& v) { return v.connection_id == connection_id; });
+}
+
+void SessionService::RefuseViewerInput(Session& session, Connection& viewer, std::optional<std::uint64_t> re,
+                                       const std::string& message, const char* input) {
+  viewer.ReplyError(re, Status(protocol::ErrorCode::kViewOnly, message));
+  storage::AuditEvent event = viewer.NewAuditEvent("session.input_refused", kOutcomeDenied);
+  event.session_id = session.id;
+  event.target = session.id;
+  event.details = Value::MapOf({{"input", input}});
+  broker_.audit().Record(std::move(event), [](Status) {});
+}
+
+storage::AuditEvent SessionService::ViewerLeftEvent(const Session& session, const Viewer& viewer,
+                                                    const char* reason) {
+  storage::AuditEvent event = Event(session, "participant.left", kOutcomeOk);
+  event.actor_id = std::to_string(viewer.user_id);
+  event.support = viewer.user.hidden;
+  event.details = Value::MapOf({{"mode", "view"}, {"reason", reason}, {"dropped_bytes", viewer.dropped_bytes}});
+  return event;
+}
+
 void SessionService::RemoveViewer(Session& session, std::uint64_t connection_id, const char* reason,
                                   std::function<void()> after) {
   auto it = std::find_if(session.viewers.begin(), session.viewers.end(),
@@ -106,10 +130,7 @@ void SessionService::RemoveViewer(Session& session, std::uint64_t connection_id,
   Viewer viewer = *it;
   session.viewers.erase(it);  // at once: no further frame goes to it
   registry_.Detach(session, connection_id);
-  storage::AuditEvent event = Event(session, "participant.left", kOutcomeOk);
-  event.actor_id = std::to_string(viewer.user_id);
-  event.support = viewer.user.hidden;
-  event.details = Value::MapOf({{"mode", "view"}, {"reason", reason}, {"dropped_bytes", viewer.dropped_bytes}});
+  storage::AuditEvent event = ViewerLeftEvent(session, viewer, reason);
   Value left = Value::MapOf({{"session_id", session.id}, {"user", UserToWire(viewer.user)}, {"mode", "view"}});
   std::string id = session.id;
   std::string why = reason;

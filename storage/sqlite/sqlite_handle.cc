@@ -109,22 +109,30 @@ std::vector<std::uint8_t> Statement::Blob(int column) const {
   return std::vector<std::uint8_t>(data, data + size);
 }
 
+namespace {
+constexpr const char* kSavepoint = "tether_nested";
+}  // namespace
+
 Transaction::~Transaction() {
   // A failed COMMIT may already have rolled back (e.g. on SQLITE_FULL): only roll back a
   // transaction that is still open, and there is nobody left to report a failure to.
-  if (open_ && sqlite3_get_autocommit(db_) == 0) {
+  if (!open_ || sqlite3_get_autocommit(db_) != 0) return;
+  if (nested_) {
+    (void)Exec(db_, std::string("ROLLBACK TO ") + kSavepoint + "; RELEASE " + kSavepoint);
+  } else {
     (void)Exec(db_, "ROLLBACK");
   }
 }
 
 Status Transaction::Begin() {
-  Status status = Exec(db_, "BEGIN IMMEDIATE");
+  nested_ = sqlite3_get_autocommit(db_) == 0;
+  Status status = Exec(db_, nested_ ? std::string("SAVEPOINT ") + kSavepoint : std::string("BEGIN IMMEDIATE"));
   open_ = status.ok();
   return status;
 }
 
 Status Transaction::Commit() {
-  Status status = Exec(db_, "COMMIT");
+  Status status = Exec(db_, nested_ ? std::string("RELEASE ") + kSavepoint : std::string("COMMIT"));
   if (status.ok()) open_ = false;
   return status;
 }

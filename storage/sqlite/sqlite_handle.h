@@ -91,6 +91,10 @@ class Statement {
 // A write transaction, rolled back when it goes out of scope uncommitted. BEGIN IMMEDIATE
 // takes the write lock up front: a deferred transaction that upgrades from read to write
 // can fail with SQLITE_BUSY without the busy timeout ever being consulted.
+// Inside another transaction it is a savepoint: its Commit releases the savepoint (the
+// outer transaction decides whether anything becomes durable) and going out of scope
+// uncommitted rolls back only what was written since its Begin. That is what lets
+// Store::Atomically wrap store calls that open transactions of their own.
 class Transaction {
  public:
   explicit Transaction(sqlite3* db) : db_(db) {}
@@ -104,6 +108,7 @@ class Transaction {
  private:
   sqlite3* db_;  // not owned
   bool open_ = false;
+  bool nested_ = false;  // a savepoint inside an outer transaction
 };
 
 }  // namespace tether::storage::sqlite

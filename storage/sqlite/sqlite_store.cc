@@ -246,6 +246,13 @@ Result<Token> SqliteStore::FindToken(std::string_view token_hash) {
   return token;
 }
 
+Status SqliteStore::Atomically(const std::function<Status()>& work) {
+  Transaction transaction(db_.get());
+  if (Status s = transaction.Begin(); !s.ok()) return s;
+  if (Status s = work(); !s.ok()) return s;  // rolled back as `transaction` goes
+  return transaction.Commit();
+}
+
 Status SqliteStore::RevokeToken(std::string_view token_hash) {
   Result<Statement> update =
       Statement::Prepare(db_.get(), "UPDATE tokens SET revoked = 1 WHERE token_hash = ?1");

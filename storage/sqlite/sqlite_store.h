@@ -86,6 +86,7 @@ class SqliteStore final : public Store {
   Result<Token> FindToken(std::string_view token_hash) override;
   Status RevokeToken(std::string_view token_hash) override;
 
+  Status Atomically(const std::function<Status()>& work) override;
   Status AppendAudit(std::vector<AuditEvent>& events) override;
   Result<std::vector<AuditEvent>> QueryAudit(const AuditQuery& query) override;
   Result<std::vector<AuditEvent>> ReadAudit(std::int64_t chain, std::uint64_t from_seq,

@@ -1,5 +1,6 @@
 // End to end: audit.query and audit.verify over the protocol (audit_view).
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "access_helpers.h"
 
@@ -38,6 +39,36 @@ TEST(AuditQuery, NeedsAuditViewAndSeesOnlyItsOwnOrganisation) {
   auto other = SecondOrganisationOwner(broker, "globex");
   Value theirs = Ok(*other, Req({{"t", "audit.query"}, {"limit", 1000}}));
   EXPECT_EQ(theirs.ToJson().find("acme.test"), std::string::npos);
+}
+
+// Runs SQL on the broker's database file beside the running broker (as a failing disk
+// or a hostile operator would see it).
+void ExecOnDatabase(const BrokerProcess& broker, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(broker.db_path().c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+TEST(AuditDurability, AnAdminChangeWhoseAuditEventCannotBeWrittenIsUndoneAndAnsweredInternal) {
+  BrokerProcess broker;
+  auto owner = LoggedInOwner(broker);
+  ExecOnDatabase(broker,
+                 "CREATE TRIGGER refuse_group_audit BEFORE INSERT ON audit_events WHEN NEW.action = 'group.create' "
+                 "BEGIN SELECT RAISE(ABORT, 'audit disk gone'); END");
+
+  Refused(*owner, Req({{"t", "group.create"}, {"name", "Servers"}}), ErrorCode::kInternal);
+
+  Value groups = Ok(*owner, Req({{"t", "group.list"}}));
+  EXPECT_EQ(groups.ToJson().find("Servers"), std::string::npos) << groups.ToJson();
+  ExecOnDatabase(broker, "DROP TRIGGER refuse_group_audit");
+  Ok(*owner, Req({{"t", "group.create"}, {"name", "Servers"}}));  // the same change goes through, recorded
+  Value recorded = Ok(*owner, Req({{"t", "audit.query"}, {"action", "group.create"}}));
+  EXPECT_EQ(recorded.Find("events")->as_array().size(), 1u);
+  EXPECT_TRUE(Ok(*owner, Req({{"t", "audit.verify"}})).Find("ok")->as_bool());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -295,6 +296,12 @@ class Store {
   virtual Status CreateToken(const Token& token) = 0;
   virtual Result<Token> FindToken(std::string_view token_hash) = 0;
   virtual Status RevokeToken(std::string_view token_hash) = 0;
+
+  // Runs `work` (calls on this store) as one transaction: everything it wrote commits
+  // when it returns ok, nothing when it returns an error. Calls inside may nest
+  // Atomically; an inner one that returns an error undoes only its own writes. For a
+  // change and the audit event that records it: both durable, or neither.
+  virtual Status Atomically(const std::function<Status()>& work) = 0;
 
   // Audit. Appends the events in order, in one transaction, filling seq, prev_hash and
   // hash of each; either all are durable when this returns ok, or none are.
