@@ -6,6 +6,7 @@
 
 #include "connection.h"
 #include "sessions/session_service.h"
+#include "support/support_access.h"
 
 namespace tether::broker {
 
@@ -31,6 +32,7 @@ Broker::Broker(const BrokerConfig& config, Clock& clock, TestClock* test_clock,
   supervision.screen_bytes = config.screen_buffer_bytes;
   supervision.slow_consumer_bytes = config.slow_consumer_bytes;
   sessions_ = std::make_unique<SessionService>(*this, timeouts, config.frame_budget_bytes, supervision);
+  support_access_ = std::make_unique<SupportAccess>(*this);
 }
 
 Broker::~Broker() = default;
@@ -40,7 +42,13 @@ void Broker::StartTimers() {
   uv_timer_init(loop_, sweep_timer_);
   sweep_timer_->data = this;
   uv_timer_start(
-      sweep_timer_, [](uv_timer_t* t) { static_cast<Broker*>(t->data)->sessions().Sweep(); }, 250, 250);
+      sweep_timer_,
+      [](uv_timer_t* t) {
+        auto* broker = static_cast<Broker*>(t->data);
+        broker->sessions().Sweep();
+        broker->support_access().Sweep();
+      },
+      250, 250);
 }
 
 void Broker::StopTimers() {

@@ -24,6 +24,7 @@ namespace tether::broker {
 
 class Connection;
 class SessionService;
+class SupportAccess;
 
 class Broker {
  public:
@@ -43,8 +44,10 @@ class Broker {
   auth::FailureLimiter& address_failures() { return address_failures_; }
   auth::FailureLimiter& key_guesses() { return key_guesses_; }
   SessionService& sessions() { return *sessions_; }
+  SupportAccess& support_access() { return *support_access_; }
 
-  // The periodic sweep of session deadlines (a few times a second, on the loop).
+  // The periodic sweep of deadlines — sessions, support access expiry — a few times a
+  // second, on the loop, against clock().
   void StartTimers();
   void StopTimers();
 
@@ -92,6 +95,7 @@ class Broker {
   auth::FailureLimiter address_failures_;
   auth::FailureLimiter key_guesses_;
   std::unique_ptr<SessionService> sessions_;
+  std::unique_ptr<SupportAccess> support_access_;
   uv_timer_t* sweep_timer_ = nullptr;  // owned; freed in its close callback
   std::unordered_map<std::uint64_t, Connection*> connections_;
   std::uint64_t last_connection_id_ = 0;

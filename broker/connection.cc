@@ -123,8 +123,31 @@ void Connection::DispatchControl(std::span<const std::uint8_t> bytes) {
                           "the organisation requires two-factor authentication: enrol with auth.totp.enroll"));
     return;
   }
+  if (identity_ && identity_->actor.support_user && !AuditsEveryOutcome(type)) {
+    return RecordSupportRequestThenRun(*entry, std::move(decoded).value(), *id);
+  }
   Request request{*this, std::move(decoded).value(), *id};
   entry->handler(request);
+}
+
+// POLICY.md "Support access": every action of the support user is audited. A request
+// whose handler does not audit every outcome is recorded first and runs once the record
+// is durable.
+void Connection::RecordSupportRequestThenRun(const HandlerEntry& entry, protocol::ControlMessage message,
+                                             std::uint64_t id) {
+  storage::AuditEvent event = NewAuditEvent("support.request", kOutcomeOk);
+  event.target = std::string(entry.type);
+  event.details = Value::MapOf({{"request", message.body}});
+  if (const Value* session = message.body.Find("session_id"); session && session->is_string()) {
+    event.session_id = session->as_string();
+  }
+  broker_.audit().Record(std::move(event), [ref = this->ref(), &entry, message = std::move(message), id](Status s) mutable {
+    Connection* c = ref.Get();
+    if (c == nullptr) return;
+    if (!s.ok()) return c->ReplyError(id, Status::Internal("the audit log could not be written"));
+    Request request{*c, std::move(message), id};
+    entry.handler(request);
+  });
 }
 
 void Connection::DispatchDataFrame(std::span<const std::uint8_t> bytes) {

@@ -25,6 +25,7 @@ namespace tether::broker {
 
 class Broker;
 class Connection;
+struct HandlerEntry;
 
 // A handle that survives the connection: Get() is nullptr once it has closed.
 struct ConnectionRef {
@@ -113,6 +114,7 @@ class Connection {
   void Dispatch(std::span<const std::uint8_t> bytes);
   void DispatchControl(std::span<const std::uint8_t> bytes);
   void DispatchDataFrame(std::span<const std::uint8_t> bytes);
+  void RecordSupportRequestThenRun(const HandlerEntry& entry, protocol::ControlMessage message, std::uint64_t id);
   void Send(const protocol::Value& message);
   void DrainPending();
 

@@ -14,6 +14,7 @@
 #include "broker.h"
 #include "core/log.h"
 #include "sessions/session_service.h"
+#include "support/support_access.h"
 #include "transport/lws_server.h"
 
 namespace tb = tether::broker;
@@ -157,6 +158,7 @@ int Run(const tb::BrokerConfig& config, const std::string& port_file) {
     Process process(broker, **server, storage, poster, &loop);
     broker.StartTimers();
     broker.sessions().RecoverAfterRestart();
+    broker.support_access().Load();
     uv_run(&loop, UV_RUN_DEFAULT);
     (*server)->FinishDestroy();  // the second stage of the lws shutdown
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -68,6 +68,7 @@ void ApplyEffects(Broker& broker, AdminOutcome& outcome, std::uint64_t requester
       if (c.authenticated() && c.identity().actor.user_id == user_id) c.ClearTotpRequirement();
     });
   }
+  if (outcome.then) outcome.then(broker);
 }
 
 // The request's audit event, completed with what the job decided.
@@ -131,6 +132,12 @@ void RunAdminRequest(Connection& connection, std::uint64_t re, Value body, std::
         }
         if (outcome.status.ok()) ApplyEffects(*broker, outcome, requester ? requester->id() : 0);
       });
+}
+
+void RefuseAdminRequest(Request& request, std::string action, Status refusal) {
+  RunAdminRequest(request, std::move(action), [refusal](storage::Store&, const AdminContext&) {
+    return AdminOutcome::Refused(refusal);
+  });
 }
 
 void NotifyTechnicianChange(storage::Store& store, const AdminContext& context, AdminOutcome& outcome,

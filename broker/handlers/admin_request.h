@@ -38,6 +38,8 @@ struct AdminOutcome {
   std::vector<std::string> close_devices;
   // Credentials changed: the user's other connections close 4401 (this one stays).
   std::vector<std::int64_t> end_other_sessions_of;
+  // Any further live effect of the change, run last (e.g. arming a support grant's expiry).
+  std::function<void(Broker&)> then;
 
   static AdminOutcome Refused(protocol::Status status) {
     AdminOutcome outcome;
@@ -54,6 +56,10 @@ struct AdminOutcome {
   } while (0)
 
 using AdminJob = std::function<AdminOutcome(storage::Store&, const AdminContext&)>;
+
+// Refuses an admin request before it reaches the store (a field, a privilege), audited
+// like every refusal of an admin request.
+void RefuseAdminRequest(Request& request, std::string action, protocol::Status refusal);
 
 // Runs `job` on the storage thread and completes the request as above. `audit_request`
 // is what of the request the audit keeps (callers drop passwords and codes).

@@ -46,6 +46,10 @@ constexpr std::array kHandlers = {
     HandlerEntry{"session.supervise", &HandleSessionSupervise},
     HandlerEntry{"audit.query", &HandleAuditQuery},
     HandlerEntry{"audit.verify", &HandleAuditVerify},
+    HandlerEntry{"support_access.grant", &HandleSupportAccessGrant},
+    HandlerEntry{"support_access.update", &HandleSupportAccessUpdate},
+    HandlerEntry{"support_access.revoke", &HandleSupportAccessRevoke},
+    HandlerEntry{"support_access.get", &HandleSupportAccessGet},
     HandlerEntry{"session.handover", &HandleSessionHandover},
     HandlerEntry{"session.start", &HandleSessionStart},
     HandlerEntry{"deploy_key.create", &HandleDeployKeyCreate},
@@ -63,7 +67,27 @@ constexpr std::array kHandlers = {
     HandlerEntry{"agent.info", &HandleAgentInfo, false, false, true},
 };
 
+// Requests whose handler audits every outcome, allowed or refused (the admin requests
+// of protocol/PROTOCOL.md §6 and hello). Any other request of a support user is recorded
+// as `support.request` before it runs (POLICY.md "Support access": every action of the
+// support user is audited).
+constexpr std::string_view kAuditedByTheirHandler[] = {
+    "hello", "auth.logout", "org.update", "role.list", "role.create", "role.update", "role.delete",
+    "user.invite", "user.list", "user.update", "user.remove", "user.transfer_ownership", "user.password_reset",
+    "licence.get", "group.list", "group.create", "group.delete", "group.update", "device.move",
+    "notification.list", "auth.password.change", "auth.totp.enroll", "auth.totp.confirm", "auth.totp.disable",
+    "audit.query", "audit.verify", "deploy_key.create", "device.delete", "device.rotate_secret",
+    "support_access.grant", "support_access.update", "support_access.revoke", "support_access.get",
+};
+
 }  // namespace
+
+bool AuditsEveryOutcome(std::string_view type) {
+  for (std::string_view audited : kAuditedByTheirHandler) {
+    if (audited == type) return true;
+  }
+  return false;
+}
 
 const HandlerEntry* FindHandler(std::string_view type) {
   for (const HandlerEntry& entry : kHandlers) {

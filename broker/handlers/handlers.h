@@ -30,12 +30,18 @@ struct HandlerEntry {
 
 // nullptr for an unknown type.
 const HandlerEntry* FindHandler(std::string_view type);
+// Whether the handler of `type` writes an audit event for every outcome.
+bool AuditsEveryOutcome(std::string_view type);
 
 // The handlers (each in its own file).
 void HandleHello(Request& request);
 void HandleLogout(Request& request);
 void HandleOrgGet(Request& request);
 void HandleOrgUpdate(Request& request);
+void HandleSupportAccessGrant(Request& request);
+void HandleSupportAccessUpdate(Request& request);
+void HandleSupportAccessRevoke(Request& request);
+void HandleSupportAccessGet(Request& request);
 void HandleTestClockAdvance(Request& request);
 void HandleRoleList(Request& request);
 void HandleRoleCreate(Request& request);

@@ -67,6 +67,7 @@ constexpr Rule kRules[] = {
     {Action::kDeviceManage, Privilege::kDeployment, false, "manage devices"},
     {Action::kDeviceWake, Privilege::kWakeOnLan, false, "wake devices"},
     {Action::kAuditView, Privilege::kAuditView, false, "read the audit log"},
+    {Action::kSupportAccessManage, Privilege::kSupportAccess, true, "view or change support access"},
 };
 
 // POLICY.md "Privileges": custom roles hold any subset except these.
@@ -181,6 +182,11 @@ protocol::Status AuthorizeUserChange(const Actor& actor, const TargetUser& targe
     return protocol::Status::PermissionDenied(
         "only the Super Admin may change an Admin or the Super Admin");
   }
+  return protocol::Status::Ok();
+}
+
+protocol::Status AuthorizeHandoverTo(const TargetUser& to) {
+  if (to.hidden) return protocol::Status::PermissionDenied("a support user cannot be given control of a session");
   return protocol::Status::Ok();
 }
 

@@ -76,6 +76,7 @@ enum class Action {
   kDeviceManage,     // rotate a device's secret, delete a device
   kDeviceWake,
   kAuditView,  // audit.query, audit.verify
+  kSupportAccessManage,  // support_access.grant / update / revoke / get
 };
 
 // ok, or permission_denied with a message naming what is missing.
@@ -97,6 +98,9 @@ protocol::Status AuthorizeGrant(const Actor& actor, std::string_view role_id, co
 // user (not_found), and an Admin or the Super Admin only by the Super Admin. The Super
 // Admin's own role and status never change here (transfer ownership instead).
 protocol::Status AuthorizeUserChange(const Actor& actor, const TargetUser& target);
+// Handing a session over (session.handover) to `to`: never to a hidden support user
+// (POLICY.md "Support access": it cannot be chosen for session transfer).
+protocol::Status AuthorizeHandoverTo(const TargetUser& to);
 // The Super Admin stays (there is exactly one; ownership is transferred instead): for a
 // target whose role is super_admin, kUserChangeRole and kUserChangeStatus are conflict,
 // and so is kUserRemove; every other action, and every other target, is ok.

@@ -7,6 +7,7 @@
 #include "auth/secrets.h"
 #include "broker.h"
 #include "connection.h"
+#include "core/log.h"
 #include "handlers/handlers.h"
 #include "handlers/wire.h"
 #include "policy/policy.h"
@@ -156,6 +157,24 @@ protocol::Status SessionService::StartScheduled(Session& session, Connection& co
   return Status::Ok();
 }
 
+namespace {
+
+// `session.ended` of a session a crash left open, written by the broker itself at start-up.
+storage::AuditEvent BrokerRestartEvent(const storage::SessionRecord& record) {
+  storage::AuditEvent event;
+  event.chain = record.org_id;
+  event.time = record.ended_at;
+  event.action = "session.ended";
+  event.outcome = kOutcomeOk;
+  event.session_id = record.id;
+  event.actor_kind = "system";
+  event.actor_id = "tether-broker";
+  event.details = Value::MapOf({{"reason", "broker_restart"}});
+  return event;
+}
+
+}  // namespace
+
 void SessionService::RecoverAfterRestart() {
   struct Found {
     std::vector<storage::SessionRecord> ended;
@@ -170,8 +189,17 @@ void SessionService::RecoverAfterRestart() {
   broker_.OnStorage<Found>(
       [now](storage::Store& store) {
         Found found;
-        auto ended = store.EndOpenSessions("broker_restart", now);
-        if (ended.ok()) found.ended = *ended;
+        // Each session a crash left open ends together with its audit event: both or neither.
+        Status recovered = store.Atomically([&]() -> Status {
+          auto ended = store.EndOpenSessions("broker_restart", now);
+          if (!ended.ok()) return ended.status();
+          std::vector<storage::AuditEvent> events;
+          for (const storage::SessionRecord& record : *ended) events.push_back(BrokerRestartEvent(record));
+          if (Status s = store.AppendAudit(events); !s.ok()) return s;
+          found.ended = *ended;
+          return Status::Ok();
+        });
+        if (!recovered.ok()) Log(LogLevel::kError, "recovery_failed", {{"error", recovered.ToString()}});
         auto scheduled = store.ListScheduledSessions();
         for (const storage::SessionRecord& record : scheduled.ok() ? *scheduled : std::vector<storage::SessionRecord>{}) {
           auto controller = store.GetUser(record.controller_id);
@@ -183,18 +211,6 @@ void SessionService::RecoverAfterRestart() {
         return found;
       },
       [this](Found found) {
-        for (const storage::SessionRecord& record : found.ended) {
-          storage::AuditEvent event;
-          event.chain = record.org_id;
-          event.time = record.ended_at;
-          event.action = "session.ended";
-          event.outcome = kOutcomeOk;
-          event.session_id = record.id;
-          event.actor_kind = "system";
-          event.actor_id = "tether-broker";
-          event.details = Value::MapOf({{"reason", "broker_restart"}});
-          broker_.audit().Record(std::move(event), [](Status) {});
-        }
         for (auto& [record, controller, device_group] : found.scheduled) {
           auto session = std::make_unique<Session>();
           session->id = record.id;
@@ -331,9 +347,10 @@ void SessionService::DeviceOnline(const std::string& device_id, Connection& agen
   });
 }
 
-void SessionService::EndSessionsControlledBy(std::int64_t user_id) {
+void SessionService::EndSessionsControlledBy(std::int64_t user_id, bool scheduled_too) {
   for (Session* session : registry_.All()) {
-    if (session->controller.id == user_id && session->state != SessionState::kScheduled) End(*session, EndReason::kRevoked);
+    if (session->controller.id != user_id) continue;
+    if (scheduled_too || session->state != SessionState::kScheduled) End(*session, EndReason::kRevoked);
   }
 }
 

@@ -162,7 +162,8 @@ Status SessionService::Handover(Session& session, Connection& controller, std::i
   // POLICY.md: a support user cannot be chosen for hand-over; the receiver must hold
   // what starting the session needed.
   const policy::Actor& actor = receiver->identity().actor;
-  if (actor.support_user) return Status::PermissionDenied("a support user cannot take control of a session");
+  Status receivable = policy::AuthorizeHandoverTo({actor.user_id, actor.org_id, actor.role_id, actor.support_user});
+  if (!receivable.ok()) return receivable;
   Status allowed = policy::Authorize(actor, session.attended ? policy::Action::kSessionCreate
                                                             : policy::Action::kSessionConnect);
   if (allowed.ok() && !session.attended &&
@@ -208,6 +209,16 @@ Status SessionService::Handover(Session& session, Connection& controller, std::i
     }
   });
   return Status::Ok();
+}
+
+void SessionService::RemoveViewerEverywhere(std::int64_t user_id, const char* reason) {
+  for (Session* session : registry_.All()) {
+    std::vector<std::uint64_t> watching;
+    for (const Viewer& viewer : session->viewers) {
+      if (viewer.user_id == user_id) watching.push_back(viewer.connection_id);
+    }
+    for (std::uint64_t connection_id : watching) RemoveViewer(*session, connection_id, reason);
+  }
 }
 
 void SessionService::OnIdentityChanged(Connection& connection) {

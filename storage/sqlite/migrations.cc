@@ -195,12 +195,29 @@ constexpr const char* kSchemaV4 = R"sql(
 ALTER TABLE groups ADD COLUMN session_confirmation INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 8: support access (POLICY.md "Support access"): each grant names its hidden
+// support user; at most one grant of an organisation is in force (ended_at NULL).
+constexpr const char* kSchemaV8 = R"sql(
+CREATE TABLE support_grants (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES organizations(id),
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  granted_by INTEGER NOT NULL,
+  granted_at INTEGER NOT NULL,
+  until INTEGER NOT NULL,
+  ended_at INTEGER,
+  end_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX support_grants_one_in_force ON support_grants(org_id) WHERE ended_at IS NULL;
+)sql";
+
 // Append only. Version N is kMigrations[N - 1].
 constexpr const char* kMigrations[] = {
     kSchemaV1,
     kSchemaV2,
     kSchemaV3,
     kSchemaV4,
+    kSchemaV8,
 };
 
 Result<int> ReadUserVersion(sqlite3* db) {

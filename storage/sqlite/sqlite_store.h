@@ -3,7 +3,8 @@
 // sqlite_store.cc (open, organisations, tokens), sqlite_users.cc (users),
 // sqlite_roles.cc (custom roles), sqlite_invitations.cc (invitations and password
 // resets), sqlite_groups.cc (groups), sqlite_devices.cc (devices and deployment keys),
-// sqlite_sessions.cc (session records), sqlite_notifications.cc and sqlite_audit.cc
+// sqlite_sessions.cc (session records), sqlite_support.cc (support grants),
+// sqlite_notifications.cc and sqlite_audit.cc
 // (audit chains).
 //
 // Thread-safety: one thread at a time, like every Store.
@@ -85,6 +86,12 @@ class SqliteStore final : public Store {
   Status CreateToken(const Token& token) override;
   Result<Token> FindToken(std::string_view token_hash) override;
   Status RevokeToken(std::string_view token_hash) override;
+
+  Result<SupportGrant> CreateSupportGrant(SupportGrant grant, User support_user) override;
+  Result<SupportGrant> FindSupportGrantInForce(std::int64_t org_id) override;
+  Result<std::vector<SupportGrant>> ListSupportGrantsInForce() override;
+  Status SetSupportGrantUntil(std::int64_t grant_id, std::int64_t until) override;
+  Status EndSupportGrant(std::int64_t grant_id, std::int64_t now, std::string_view reason) override;
 
   Status Atomically(const std::function<Status()>& work) override;
   Status AppendAudit(std::vector<AuditEvent>& events) override;

@@ -66,6 +66,7 @@ const char* Name(Action action) {
     case Action::kDeviceManage: return "device.rotate_secret / device.delete";
     case Action::kDeviceWake: return "device.wake";
     case Action::kAuditView: return "audit.query / audit.verify";
+    case Action::kSupportAccessManage: return "support_access.*";
   }
   return "?";
 }
@@ -166,6 +167,9 @@ const Case kCases[] = {
     {Action::kDeviceWake, kAllow, kAllow, Missing("wake_on_lan"), kAllow},
     // audit_view reads the log (a support user may; exporting is what it may not).
     {Action::kAuditView, kAllow, kAllow, Missing("audit_view"), kAllow},
+    // POLICY.md "Support access": `support_access` grants, changes and revokes; the
+    // support user may not even view it.
+    {Action::kSupportAccessManage, kAllow, kAllow, Missing("support_access"), kBarred},
 };
 
 void Check(Action action, Who who, const Expect& expect) {
@@ -210,6 +214,14 @@ TEST(Policy, SupportUserIsBarredFromOrganisationDetailsEvenWithEveryPrivilege) {
   EXPECT_TRUE(Authorize(actor, Action::kOrgChangePreferences).ok());
 }
 
+TEST(Policy, ControlIsNeverHandedToASupportUser) {
+  TargetUser support{9, 1, "admin", /*hidden=*/true};
+  TargetUser colleague{8, 1, "technician", /*hidden=*/false};
+  Status refused = AuthorizeHandoverTo(support);
+  EXPECT_EQ(refused.code(), ErrorCode::kPermissionDenied) << refused.ToString();
+  EXPECT_TRUE(AuthorizeHandoverTo(colleague).ok());
+}
+
 TEST(Policy, DecisionFollowsPrivilegesNotRoleId) {
   // A custom role holding only `preferences` may change the name and preferences.
   Actor actor;
@@ -227,7 +239,7 @@ TEST(Policy, DecisionFollowsPrivilegesNotRoleId) {
 
 // Every enumerator has a rule and a row above: a new action added without either fails here.
 TEST(Policy, EveryActionHasARuleAndATableRow) {
-  constexpr int kLast = static_cast<int>(Action::kAuditView);
+  constexpr int kLast = static_cast<int>(Action::kSupportAccessManage);
   for (int i = 0; i <= kLast; ++i) {
     auto action = static_cast<Action>(i);
     Status s = Authorize(MakeActor(Who::kSuperAdmin), action);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -173,6 +174,46 @@ TEST(TetherctlAdmin, RefusalsPrintTheBrokersCodeAndExitOne) {
   EXPECT_TRUE(Contains(ctl.out, "tetherctl user invite: not_found: ")) << ctl.out;
   // All or nothing: nobody was invited, so the address is still free.
   EXPECT_EQ(ctl.Run({"user", "invite", "--role", "technician", "someone@acme.test"}), 0) << ctl.out;
+}
+
+// A UTC date `days` from now, as YYYY-MM-DD.
+std::string DateInDays(int days) {
+  std::time_t at = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
+  std::tm utc{};
+  gmtime_r(&at, &utc);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
+  return text;
+}
+
+TEST(TetherctlAdmin, SupportAccessIsGrantedUntilADateShownAndRevoked) {
+  BrokerProcess broker;
+  Ctl ctl(broker);
+  ASSERT_EQ(ctl.Login(broker), 0) << ctl.out;
+  std::string until = DateInDays(30);
+  ASSERT_EQ(ctl.Run({"support-access", "grant", "--until", until}), 0) << ctl.out;
+  EXPECT_TRUE(Contains(ctl.out, "support access until " + until + "T00:00:00Z")) << ctl.out;
+  EXPECT_TRUE(Contains(ctl.out, "one-time password")) << ctl.out;
+  EXPECT_TRUE(Contains(ctl.out, "@support.tether.invalid")) << ctl.out;
+
+  ASSERT_EQ(ctl.Run({"support-access", "extend", "--until", DateInDays(60)}), 0) << ctl.out;
+  EXPECT_TRUE(Contains(ctl.out, DateInDays(60))) << ctl.out;
+  nlohmann::json status = ctl.Json({"support-access", "status"});
+  EXPECT_TRUE(status["support_access"]["user"]["hidden"].get<bool>()) << status.dump();
+
+  ASSERT_EQ(ctl.Run({"support-access", "revoke"}), 0) << ctl.out;
+  ASSERT_EQ(ctl.Run({"support-access", "status"}), 0) << ctl.out;
+  EXPECT_TRUE(Contains(ctl.out, "no support access is granted")) << ctl.out;
+}
+
+TEST(TetherctlAdmin, SupportAccessDatesOutsideTheBoundsOrMalformedAreRefused) {
+  BrokerProcess broker;
+  Ctl ctl(broker);
+  ASSERT_EQ(ctl.Login(broker), 0) << ctl.out;
+  EXPECT_EQ(ctl.Run({"support-access", "grant", "--until", DateInDays(0)}), 1) << ctl.out;
+  EXPECT_TRUE(Contains(ctl.out, "bad_request: until must be at least 1 day and at most 5 years from now")) << ctl.out;
+  EXPECT_EQ(ctl.Run({"support-access", "grant", "--until", "2027-02-30"}), 2) << ctl.out;
+  EXPECT_TRUE(Contains(ctl.out, "--until '2027-02-30': expected a date YYYY-MM-DD")) << ctl.out;
 }
 
 TEST(TetherctlAdmin, UsageErrorsExitTwo) {

@@ -17,5 +17,7 @@ void RegisterUserCommands(Dispatcher& dispatcher);
 void RegisterRoleCommands(Dispatcher& dispatcher);
 // `group list|create|delete`, `device move` (groups.cc).
 void RegisterGroupCommands(Dispatcher& dispatcher);
+// `support-access grant|extend|revoke|status` (support_access.cc).
+void RegisterSupportAccessCommands(Dispatcher& dispatcher);
 
 }  // namespace tether::tools::ctl

@@ -156,6 +156,19 @@ struct Token {
   bool revoked = false;
 };
 
+// Vendor support access granted by an organisation (POLICY.md "Support access"). At most
+// one grant of an organisation is in force (ended_at 0); ended ones are history.
+struct SupportGrant {
+  std::int64_t id = 0;
+  std::int64_t org_id = 0;
+  std::int64_t user_id = 0;     // the hidden support user it created
+  std::int64_t granted_by = 0;  // user id
+  std::int64_t granted_at = 0;  // ms since the epoch
+  std::int64_t until = 0;       // ms since the epoch: it ends by itself then
+  std::int64_t ended_at = 0;    // 0 while in force
+  std::string end_reason;       // "revoked" | "expired" once ended
+};
+
 // One audit event (POLICY.md "Audit"). seq, prev_hash and hash are assigned by the store
 // when the event is appended; everything else by the caller.
 struct AuditEvent {
@@ -296,6 +309,16 @@ class Store {
   virtual Status CreateToken(const Token& token) = 0;
   virtual Result<Token> FindToken(std::string_view token_hash) = 0;
   virtual Status RevokeToken(std::string_view token_hash) = 0;
+
+  // Support access. CreateSupportGrant creates the hidden support user and the grant in
+  // one transaction (conflict when the organisation has a grant in force) and fills ids.
+  // EndSupportGrant ends a grant in force (not_found otherwise), disables its user and
+  // revokes the user's tokens, in one transaction.
+  virtual Result<SupportGrant> CreateSupportGrant(SupportGrant grant, User support_user) = 0;
+  virtual Result<SupportGrant> FindSupportGrantInForce(std::int64_t org_id) = 0;  // not_found when none
+  virtual Result<std::vector<SupportGrant>> ListSupportGrantsInForce() = 0;         // every organisation's
+  virtual Status SetSupportGrantUntil(std::int64_t grant_id, std::int64_t until) = 0;
+  virtual Status EndSupportGrant(std::int64_t grant_id, std::int64_t now, std::string_view reason) = 0;
 
   // Runs `work` (calls on this store) as one transaction: everything it wrote commits
   // when it returns ok, nothing when it returns an error. Calls inside may nest
