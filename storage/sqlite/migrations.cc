@@ -195,12 +195,35 @@ constexpr const char* kSchemaV4 = R"sql(
 ALTER TABLE groups ADD COLUMN session_confirmation INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 5: what the audit rows alone cannot show (PROTOCOL.md §8 "Verification").
+// audit_heads holds each chain's newest seq and hash, written in the transaction of every
+// append, so that removing the newest rows is detected; audit_checkpoints holds the last
+// event removed by retention, so that the remaining chain still verifies from it.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE audit_heads (
+  chain INTEGER PRIMARY KEY,  -- organisation id, 0 for the system chain
+  seq   INTEGER NOT NULL,
+  hash  TEXT    NOT NULL
+);
+INSERT INTO audit_heads (chain, seq, hash)
+  SELECT chain, seq, hash FROM audit_events AS newest
+  WHERE seq = (SELECT MAX(seq) FROM audit_events WHERE chain = newest.chain);
+CREATE TABLE audit_checkpoints (
+  chain     INTEGER PRIMARY KEY,
+  seq       INTEGER NOT NULL,  -- the last pruned event: the chain continues at seq + 1
+  hash      TEXT    NOT NULL,  -- its hash: the prev_hash of seq + 1
+  time      INTEGER NOT NULL,  -- its time (ms)
+  pruned_at INTEGER NOT NULL   -- when it was pruned (ms, the broker's clock)
+);
+)sql";
+
 // Append only. Version N is kMigrations[N - 1].
 constexpr const char* kMigrations[] = {
     kSchemaV1,
     kSchemaV2,
     kSchemaV3,
     kSchemaV4,
+    kSchemaV5,
 };
 
 Result<int> ReadUserVersion(sqlite3* db) {
