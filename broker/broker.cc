@@ -40,7 +40,13 @@ void Broker::StartTimers() {
   uv_timer_init(loop_, sweep_timer_);
   sweep_timer_->data = this;
   uv_timer_start(
-      sweep_timer_, [](uv_timer_t* t) { static_cast<Broker*>(t->data)->sessions().Sweep(); }, 250, 250);
+      sweep_timer_,
+      [](uv_timer_t* t) {
+        auto* broker = static_cast<Broker*>(t->data);
+        broker->sessions().Sweep();
+        broker->retention_.OnTick();
+      },
+      250, 250);
 }
 
 void Broker::StopTimers() {

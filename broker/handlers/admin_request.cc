@@ -70,6 +70,10 @@ void ApplyEffects(Broker& broker, AdminOutcome& outcome, std::uint64_t requester
   }
 }
 
+// Both kinds of admin request: the job on the storage thread, or on the reader.
+void RunAdminJob(Connection& connection, std::uint64_t re, Value body, std::string action, AdminJob job,
+                 Value audit_request, bool read_only);
+
 }  // namespace
 
 void RunAdminRequest(Request& request, std::string action, AdminJob job, Value audit_request) {
@@ -79,10 +83,23 @@ void RunAdminRequest(Request& request, std::string action, AdminJob job, Value a
 
 void RunAdminRequest(Connection& connection, std::uint64_t re, Value body, std::string action, AdminJob job,
                      Value audit_request) {
+  RunAdminJob(connection, re, std::move(body), std::move(action), std::move(job), std::move(audit_request),
+              /*read_only=*/false);
+}
+
+void RunReadOnlyAdminRequest(Request& request, std::string action, AdminJob job) {
+  RunAdminJob(request.connection, request.id, request.message.body, std::move(action), std::move(job),
+              request.message.body, /*read_only=*/true);
+}
+
+namespace {
+
+void RunAdminJob(Connection& connection, std::uint64_t re, Value body, std::string action, AdminJob job,
+                 Value audit_request, bool read_only) {
   AdminContext context{connection.identity().actor, connection.broker().clock().NowMs(), std::move(body)};
   ConnectionRef ref = connection.ref();
-  connection.broker().OnStorage<AdminOutcome>(
-      [job = std::move(job), context = std::move(context)](storage::Store& store) { return job(store, context); },
+  auto run = [job = std::move(job), context = std::move(context)](storage::Store& store) { return job(store, context); };
+  auto finish =
       [ref, re, action = std::move(action), audit_request = std::move(audit_request)](AdminOutcome outcome) mutable {
         Connection* c = ref.Get();
         if (c == nullptr) return;
@@ -97,8 +114,15 @@ void RunAdminRequest(Connection& connection, std::uint64_t re, Value body, std::
           done.Reply(re, std::move(shared->reply));
           ApplyEffects(done.broker(), *shared, done.id());
         });
-      });
+      };
+  if (read_only) {
+    connection.broker().OnReader<AdminOutcome>(std::move(run), std::move(finish));
+  } else {
+    connection.broker().OnStorage<AdminOutcome>(std::move(run), std::move(finish));
+  }
 }
+
+}  // namespace
 
 void NotifyTechnicianChange(storage::Store& store, const AdminContext& context, AdminOutcome& outcome,
                             const std::string& kind, const std::string& text) {
