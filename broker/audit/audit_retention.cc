@@ -61,6 +61,7 @@ void AuditRetention::PruneNext() {
   storage::AuditEvent record;
   record.time = now;
   record.actor_kind = "system";
+  record.actor_id = "tether-broker";  // what the broker does by itself (PROTOCOL.md §8.1)
   record.outcome = kOutcomeOk;
   record.details = protocol::Value::MapOf(
       {{"retention_days", target.retention_days}, {"older_than", static_cast<std::uint64_t>(older_than)}});

@@ -145,6 +145,7 @@ TEST(AuditPruning, OldEventsArePrunedAndTheRestStillVerifiesOnlineAndOffline) {
   }
   ASSERT_TRUE(pruned.is_map()) << "no audit.pruned event within " << kWait.count() << " s";
   EXPECT_EQ(pruned.Find("actor_kind")->as_string(), "system");
+  EXPECT_EQ(pruned.Find("actor")->as_string(), "tether-broker");
   const Value& details = *pruned.Find("details");
   EXPECT_EQ(details.Find("retention_days")->as_uint(), 30u);
   EXPECT_EQ(details.Find("from_seq")->as_uint(), 1u);
