@@ -47,6 +47,7 @@ void Broker::StartTimers() {
         auto* broker = static_cast<Broker*>(t->data);
         broker->sessions().Sweep();
         broker->support_access().Sweep();
+        broker->retention_.OnTick();
       },
       250, 250);
 }

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "audit/audit_log.h"
+#include "audit/audit_retention.h"
 #include "auth/failure_limiter.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -46,8 +47,8 @@ class Broker {
   SessionService& sessions() { return *sessions_; }
   SupportAccess& support_access() { return *support_access_; }
 
-  // The periodic sweep of deadlines — sessions, support access expiry — a few times a
-  // second, on the loop, against clock().
+  // The periodic sweep of deadlines — sessions, support access expiry, audit retention —
+  // a few times a second, on the loop, against clock().
   void StartTimers();
   void StopTimers();
 
@@ -56,6 +57,16 @@ class Broker {
   void OnStorage(std::function<R(storage::Store&)> job, std::function<void(R)> done) {
     storage_.Submit<R>(std::move(job), std::move(done));
   }
+
+  // Runs a read-only `job` on the reader thread (its own SQLite connection), or on the
+  // storage thread when there is none (an in-memory database), and `done` on the loop.
+  template <typename R>
+  void OnReader(std::function<R(storage::Store&)> job, std::function<void(R)> done) {
+    storage::StorageThread& thread = reader_ != nullptr ? *reader_ : storage_;
+    thread.Submit<R>(std::move(job), std::move(done));
+  }
+  // Set by main before the loop runs; it must outlive every job submitted to it.
+  void set_reader(storage::StorageThread* reader) { reader_ = reader; }
 
   // The connection registry. Connections register themselves while they live.
   std::uint64_t NextConnectionId() { return ++last_connection_id_; }
@@ -88,7 +99,9 @@ class Broker {
   Clock& clock_;
   TestClock* test_clock_;
   storage::StorageThread& storage_;
+  storage::StorageThread* reader_ = nullptr;  // not owned
   AuditLog audit_;
+  AuditRetention retention_{*this};
   uv_loop_t* loop_;
   Metrics metrics_;
   auth::FailureLimiter account_failures_;

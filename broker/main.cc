@@ -58,8 +58,8 @@ tether::protocol::Status BuildConfig(const Flags& flags, tb::BrokerConfig& confi
 class Process {
  public:
   Process(tb::Broker& broker, tb::LwsServer& server, tether::storage::StorageThread& storage,
-          tb::LoopPoster& poster, uv_loop_t* loop)
-      : broker_(broker), server_(server), storage_(storage), poster_(poster), loop_(loop) {
+          tether::storage::StorageThread* reader, tb::LoopPoster& poster, uv_loop_t* loop)
+      : broker_(broker), server_(server), storage_(storage), reader_(reader), poster_(poster), loop_(loop) {
     for (uv_signal_t* signal : {&sigterm_, &sigint_}) {
       uv_signal_init(loop, signal);
       signal->data = this;
@@ -88,6 +88,7 @@ class Process {
     if (self->broker_.connection_count() > 0 && uv_now(self->loop_) < self->deadline_) return;
     uv_timer_stop(handle);
     self->broker_.StopTimers();
+    if (self->reader_ != nullptr) self->reader_->Stop();
     self->storage_.Stop();  // commits every queued audit event
     self->poster_.Close();
     self->server_.BeginDestroy();
@@ -102,6 +103,7 @@ class Process {
   tb::Broker& broker_;
   tb::LwsServer& server_;
   tether::storage::StorageThread& storage_;
+  tether::storage::StorageThread* reader_;  // null without a reader (in-memory database)
   tb::LoopPoster& poster_;
   uv_loop_t* loop_;
   uv_signal_t sigterm_{}, sigint_{};
@@ -109,6 +111,21 @@ class Process {
   bool stopping_ = false;
   std::uint64_t deadline_ = 0;
 };
+
+// The reader thread (audit verification and search on a read-only connection), or null
+// for an in-memory database, which a second connection cannot see: those reads then run
+// on the storage thread.
+std::unique_ptr<tether::storage::StorageThread> OpenReader(const std::string& db_path, tb::LoopPoster& poster) {
+  if (db_path == ":memory:") return nullptr;
+  auto store = tether::storage::OpenSqliteReader(db_path);
+  if (!store.ok()) {
+    tb::Log(tb::LogLevel::kWarn, "reader_unavailable",
+            {{"db", db_path}, {"error", store.status().message()}, {"effect", "audit reads run on the storage thread"}});
+    return nullptr;
+  }
+  return std::make_unique<tether::storage::StorageThread>(
+      std::move(store).value(), [&poster](std::function<void()> task) { poster.Post(std::move(task)); });
+}
 
 int Run(const tb::BrokerConfig& config, const std::string& port_file) {
   tb::SetLogLevel(config.log_level);
@@ -132,10 +149,13 @@ int Run(const tb::BrokerConfig& config, const std::string& port_file) {
     tb::TestClock test_clock;
     tb::Clock& clock = config.test_clock ? static_cast<tb::Clock&>(test_clock) : system_clock;
     tb::Broker broker(config, clock, config.test_clock ? &test_clock : nullptr, storage, &loop);
+    std::unique_ptr<tether::storage::StorageThread> reader = OpenReader(config.db_path, poster);
+    broker.set_reader(reader.get());
     lws_set_log_level(LLL_ERR | LLL_WARN, nullptr);  // before the context (STACK-NOTES.md)
     auto server = tb::LwsServer::Start(broker, &loop, config);
     if (!server.ok()) {
       std::fprintf(stderr, "tether-broker: %s\n", server.status().message().c_str());
+      if (reader) reader->Stop();
       storage.Stop();
       poster.Close();
       uv_run(&loop, UV_RUN_DEFAULT);
@@ -155,7 +175,7 @@ int Run(const tb::BrokerConfig& config, const std::string& port_file) {
             {{"address", config.listen_host + ":" + std::to_string((*server)->port())},
              {"tls", config.tls_cert.empty() ? "off" : "on"},
              {"db", config.db_path}});
-    Process process(broker, **server, storage, poster, &loop);
+    Process process(broker, **server, storage, reader.get(), poster, &loop);
     broker.StartTimers();
     broker.sessions().RecoverAfterRestart();
     broker.support_access().Load();

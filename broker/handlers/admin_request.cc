@@ -101,6 +101,10 @@ AdminOutcome ApplyAndAudit(storage::Store& store, const AdminJob& job, const Adm
   return outcome;
 }
 
+// Both kinds of admin request: the job on the storage thread, or on the reader.
+void RunAdminJob(Connection& connection, std::uint64_t re, Value body, std::string action, AdminJob job,
+                 Value audit_request, bool read_only);
+
 }  // namespace
 
 void RunAdminRequest(Request& request, std::string action, AdminJob job, Value audit_request) {
@@ -110,29 +114,59 @@ void RunAdminRequest(Request& request, std::string action, AdminJob job, Value a
 
 void RunAdminRequest(Connection& connection, std::uint64_t re, Value body, std::string action, AdminJob job,
                      Value audit_request) {
+  RunAdminJob(connection, re, std::move(body), std::move(action), std::move(job), std::move(audit_request),
+              /*read_only=*/false);
+}
+
+void RunReadOnlyAdminRequest(Request& request, std::string action, AdminJob job) {
+  RunAdminJob(request.connection, request.id, request.message.body, std::move(action), std::move(job),
+              request.message.body, /*read_only=*/true);
+}
+
+namespace {
+
+void RunAdminJob(Connection& connection, std::uint64_t re, Value body, std::string action, AdminJob job,
+                 Value audit_request, bool read_only) {
   AdminContext context{connection.identity().actor, connection.broker().clock().NowMs(), std::move(body)};
   storage::AuditEvent event = connection.NewAuditEvent(std::move(action), "");
   ConnectionRef ref = connection.ref();
   Broker* broker = &connection.broker();
-  broker->OnStorage<AdminOutcome>(
-      [job = std::move(job), context = std::move(context), event = std::move(event),
-       audit_request = std::move(audit_request)](storage::Store& store) mutable {
-        return ApplyAndAudit(store, job, context, std::move(event), std::move(audit_request));
-      },
-      [broker, ref, re](AdminOutcome outcome) {
-        // Change and record are both durable now: the answer goes to the requester if it
-        // is still there, and the live effects happen either way.
-        Connection* requester = ref.Get();
-        if (requester != nullptr) {
-          if (outcome.status.ok()) {
-            requester->Reply(re, std::move(outcome.reply));
-          } else {
-            requester->ReplyError(re, outcome.status);
-          }
-        }
-        if (outcome.status.ok()) ApplyEffects(*broker, outcome, requester ? requester->id() : 0);
+  // Change and record are both durable when `finish` runs: the answer goes to the
+  // requester if it is still there, and the live effects happen either way.
+  auto finish = [broker, ref, re](AdminOutcome outcome) {
+    Connection* requester = ref.Get();
+    if (requester != nullptr) {
+      if (outcome.status.ok()) {
+        requester->Reply(re, std::move(outcome.reply));
+      } else {
+        requester->ReplyError(re, outcome.status);
+      }
+    }
+    if (outcome.status.ok()) ApplyEffects(*broker, outcome, requester ? requester->id() : 0);
+  };
+  if (!read_only) {
+    broker->OnStorage<AdminOutcome>(
+        [job = std::move(job), context = std::move(context), event = std::move(event),
+         audit_request = std::move(audit_request)](storage::Store& store) mutable {
+          return ApplyAndAudit(store, job, context, std::move(event), std::move(audit_request));
+        },
+        std::move(finish));
+    return;
+  }
+  // A read changes nothing: its event is appended (group commit) once the reader has
+  // answered, and the answer waits for it.
+  broker->OnReader<AdminOutcome>(
+      [job = std::move(job), context = std::move(context)](storage::Store& store) { return job(store, context); },
+      [ref, re, event = std::move(event), audit_request = std::move(audit_request),
+       finish = std::move(finish)](AdminOutcome outcome) mutable {
+        if (ref.Get() == nullptr) return;
+        storage::AuditEvent record = RecordOf(std::move(event), outcome, std::move(audit_request));
+        auto shared = std::make_shared<AdminOutcome>(std::move(outcome));
+        ConfirmAfterAudit(ref, re, std::move(record), [shared, finish](Connection&) { finish(std::move(*shared)); });
       });
 }
+
+}  // namespace
 
 void RefuseAdminRequest(Request& request, std::string action, Status refusal) {
   RunAdminRequest(request, std::move(action), [refusal](storage::Store&, const AdminContext&) {

@@ -67,6 +67,10 @@ void RunAdminRequest(Request& request, std::string action, AdminJob job, protoco
 // The same for a request whose earlier steps were asynchronous (`body` is its map).
 void RunAdminRequest(Connection& connection, std::uint64_t re, protocol::Value body, std::string action,
                      AdminJob job, protocol::Value audit_request);
+// The same for a job that only reads and may take long (audit.verify, audit.query): it
+// runs on the read-only connection's thread, so audit commits go on meanwhile. A write
+// through its Store fails.
+void RunReadOnlyAdminRequest(Request& request, std::string action, AdminJob job);
 inline void RunAdminRequest(Request& request, std::string action, AdminJob job) {
   protocol::Value body = request.message.body;
   RunAdminRequest(request, std::move(action), std::move(job), std::move(body));

@@ -1,5 +1,5 @@
 // audit.query and audit.verify (PROTOCOL.md "Admin requests"; privilege audit_view): the
-// organisation's own chain only, newest first, cursor paging.
+// organisation's own chain only, newest first, cursor paging; both on the reader thread.
 #include "handlers/admin_request.h"
 
 namespace tether::broker {
@@ -80,7 +80,13 @@ AdminOutcome Verify(storage::Store& store, const AdminContext& context) {
   auto verification = store.VerifyAudit(context.actor.org_id);
   if (!verification.ok()) return AdminOutcome::Refused(verification.status());
   AdminOutcome outcome;
-  outcome.reply = Value::MapOf({{"ok", verification->ok}, {"events_checked", verification->events_checked}});
+  // The head is the anchor an auditor keeps outside the broker (PROTOCOL.md §8).
+  outcome.reply = Value::MapOf({{"ok", verification->ok},
+                                {"events_checked", verification->events_checked},
+                                {"head_seq", verification->head_seq},
+                                {"head_hash", verification->head_hash},
+                                {"checkpoint_seq", verification->checkpoint_seq},
+                                {"checkpoint_hash", verification->checkpoint_hash}});
   if (!verification->ok) {
     outcome.reply.Set("first_bad_seq", verification->first_bad_seq);
     outcome.reply.Set("problem", verification->problem);
@@ -90,7 +96,8 @@ AdminOutcome Verify(storage::Store& store, const AdminContext& context) {
 
 }  // namespace
 
-void HandleAuditQuery(Request& request) { RunAdminRequest(request, "audit.query", &Query); }
-void HandleAuditVerify(Request& request) { RunAdminRequest(request, "audit.verify", &Verify); }
+// Both only read, and a verification walks the whole chain: they run on the reader.
+void HandleAuditQuery(Request& request) { RunReadOnlyAdminRequest(request, "audit.query", &Query); }
+void HandleAuditVerify(Request& request) { RunReadOnlyAdminRequest(request, "audit.verify", &Verify); }
 
 }  // namespace tether::broker

@@ -195,9 +195,31 @@ constexpr const char* kSchemaV4 = R"sql(
 ALTER TABLE groups ADD COLUMN session_confirmation INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// Version 8: support access (POLICY.md "Support access"): each grant names its hidden
+// Version 5: what the audit rows alone cannot show (PROTOCOL.md §8 "Verification").
+// audit_heads holds each chain's newest seq and hash, written in the transaction of every
+// append, so that removing the newest rows is detected; audit_checkpoints holds the last
+// event removed by retention, so that the remaining chain still verifies from it.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE audit_heads (
+  chain INTEGER PRIMARY KEY,  -- organisation id, 0 for the system chain
+  seq   INTEGER NOT NULL,
+  hash  TEXT    NOT NULL
+);
+INSERT INTO audit_heads (chain, seq, hash)
+  SELECT chain, seq, hash FROM audit_events AS newest
+  WHERE seq = (SELECT MAX(seq) FROM audit_events WHERE chain = newest.chain);
+CREATE TABLE audit_checkpoints (
+  chain     INTEGER PRIMARY KEY,
+  seq       INTEGER NOT NULL,  -- the last pruned event: the chain continues at seq + 1
+  hash      TEXT    NOT NULL,  -- its hash: the prev_hash of seq + 1
+  time      INTEGER NOT NULL,  -- its time (ms)
+  pruned_at INTEGER NOT NULL   -- when it was pruned (ms, the broker's clock)
+);
+)sql";
+
+// Version 6: support access (POLICY.md "Support access"): each grant names its hidden
 // support user; at most one grant of an organisation is in force (ended_at NULL).
-constexpr const char* kSchemaV8 = R"sql(
+constexpr const char* kSchemaV6 = R"sql(
 CREATE TABLE support_grants (
   id INTEGER PRIMARY KEY,
   org_id INTEGER NOT NULL REFERENCES organizations(id),
@@ -217,7 +239,8 @@ constexpr const char* kMigrations[] = {
     kSchemaV2,
     kSchemaV3,
     kSchemaV4,
-    kSchemaV8,
+    kSchemaV5,
+    kSchemaV6,
 };
 
 Result<int> ReadUserVersion(sqlite3* db) {

@@ -1,5 +1,6 @@
-// The SQLite store's audit chains: append in one transaction per batch, read back, and
-// verify (the chain's definition is in tether/storage/audit_chain.h).
+// The SQLite store's audit chains: append in one transaction per batch (with the chain
+// head record), read back and search (the chain's definition is in
+// tether/storage/audit_chain.h; verification and retention have files of their own).
 #include <climits>
 #include <functional>
 #include <string>
@@ -11,15 +12,41 @@
 namespace tether::storage::sqlite {
 namespace {
 
-constexpr const char* kAuditColumns =
-    "chain, seq, time, actor_kind, actor_id, support, action, target, session_id, source, "
-    "outcome, details, prev_hash, hash FROM audit_events ";
-
 std::int64_t ClampToInt64(std::uint64_t value) {
   return value > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(value);
 }
 
-// One row of kAuditColumns; a details blob that does not decode is the Status.
+void BindAuditRow(Statement& insert, const AuditEvent& event, const std::vector<std::uint8_t>& details) {
+  insert.Bind(1, event.chain).Bind(2, static_cast<std::int64_t>(event.seq)).Bind(3, event.time);
+  insert.Bind(4, event.actor_kind).Bind(5, event.actor_id).BindBool(6, event.support);
+  insert.Bind(7, event.action).Bind(8, event.target).Bind(9, event.session_id);
+  insert.Bind(10, event.source).Bind(11, event.outcome).Bind(12, details);
+  insert.Bind(13, event.prev_hash).Bind(14, event.hash);
+}
+
+// Inside the caller's transaction: the head record of every chain in `tips` (PROTOCOL.md
+// §8 "Verification"), so that the newest rows cannot go without the head disagreeing.
+Status WriteHeads(sqlite3* db, const SqliteStore::ChainTips& tips) {
+  Result<Statement> upsert = Statement::Prepare(
+      db, "INSERT INTO audit_heads (chain, seq, hash) VALUES (?1, ?2, ?3) "
+          "ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash");
+  if (!upsert.ok()) return upsert.status();
+  for (const auto& [chain, tip] : tips) {
+    upsert->Bind(1, chain).Bind(2, static_cast<std::int64_t>(tip.seq)).Bind(3, tip.hash);
+    if (Status s = upsert->Run(); !s.ok()) {
+      return Status::Internal("audit chain " + std::to_string(chain) + " head: " + s.message());
+    }
+    upsert->Reset();
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* const kAuditColumns =
+    "chain, seq, time, actor_kind, actor_id, support, action, target, session_id, source, "
+    "outcome, details, prev_hash, hash FROM audit_events ";
+
 Result<AuditEvent> ReadAuditRow(const Statement& row) {
   AuditEvent event;
   event.chain = row.Int(0);
@@ -45,51 +72,16 @@ Result<AuditEvent> ReadAuditRow(const Statement& row) {
   return event;
 }
 
-void BindAuditRow(Statement& insert, const AuditEvent& event, const std::vector<std::uint8_t>& details) {
-  insert.Bind(1, event.chain).Bind(2, static_cast<std::int64_t>(event.seq)).Bind(3, event.time);
-  insert.Bind(4, event.actor_kind).Bind(5, event.actor_id).BindBool(6, event.support);
-  insert.Bind(7, event.action).Bind(8, event.target).Bind(9, event.session_id);
-  insert.Bind(10, event.source).Bind(11, event.outcome).Bind(12, details);
-  insert.Bind(13, event.prev_hash).Bind(14, event.hash);
-}
+namespace {
 
-// What is wrong with one row of a chain walked in seq order, if anything.
-struct RowProblem {
-  std::uint64_t seq = 0;
-  std::string problem;  // empty: the row is intact
-};
-
-RowProblem CheckAuditRow(const Statement& row, std::uint64_t expected_seq, const std::string& previous_hash) {
-  const std::int64_t stored_seq = row.Int(1);
-  const std::string expected = std::to_string(expected_seq);
-  if (stored_seq < static_cast<std::int64_t>(expected_seq)) {  // only seq <= 0 can get here
-    return {expected_seq, "unexpected seq " + std::to_string(stored_seq) + " before seq " + expected};
-  }
-  if (stored_seq > static_cast<std::int64_t>(expected_seq)) return {expected_seq, "seq " + expected + " missing"};
-  Result<AuditEvent> event = ReadAuditRow(row);
-  if (!event.ok()) return {expected_seq, "details unreadable at seq " + expected};
-  if (event->prev_hash != previous_hash) {
-    if (expected_seq == 1) return {1, "prev_hash at seq 1 is not empty"};
-    return {expected_seq, "prev_hash at seq " + expected + " does not match the hash of seq " +
-                              std::to_string(expected_seq - 1)};
-  }
-  if (ChainHash(event->prev_hash, CanonicalAuditEncoding(*event)) != event->hash) {
-    return {expected_seq, "hash mismatch at seq " + expected};
-  }
-  return {};
-}
-
-}  // namespace
-
-Result<SqliteStore::ChainTip> SqliteStore::LoadTip(std::int64_t chain) {
-  if (auto cached = tips_.find(chain); cached != tips_.end()) return cached->second;
-  Result<Statement> select = Statement::Prepare(
-      db_.get(), "SELECT seq, hash FROM audit_events WHERE chain = ?1 ORDER BY seq DESC LIMIT 1");
+// The first row of `sql` (bound to `chain`) as a tip; seq 0 / "" when there is none.
+Result<SqliteStore::ChainTip> SelectTip(sqlite3* db, const char* sql, std::int64_t chain) {
+  Result<Statement> select = Statement::Prepare(db, sql);
   if (!select.ok()) return select.status();
   select->Bind(1, chain);
   Result<bool> row = select->Step();
   if (!row.ok()) return row.status();
-  ChainTip tip;  // an empty chain: the first event gets seq 1 and prev_hash ""
+  SqliteStore::ChainTip tip;
   if (*row) {
     tip.seq = static_cast<std::uint64_t>(select->Int(0));
     tip.hash = select->Text(1);
@@ -97,8 +89,22 @@ Result<SqliteStore::ChainTip> SqliteStore::LoadTip(std::int64_t chain) {
   return tip;
 }
 
-// Inside the caller's transaction: numbers, links, hashes and inserts `events` in order.
-// `batch_tips` collects the tip of every chain touched, for the cache after commit.
+}  // namespace
+
+// The head record normally. When it is ahead of the rows (the newest rows were removed),
+// the next event still follows the head, so the gap stays visible to verification. When
+// the rows are ahead (the head record was removed or rolled back), appending can only
+// continue after the newest row.
+Result<SqliteStore::ChainTip> SqliteStore::LoadTip(std::int64_t chain) {
+  if (auto cached = tips_.find(chain); cached != tips_.end()) return cached->second;
+  Result<ChainTip> head = SelectTip(db_.get(), "SELECT seq, hash FROM audit_heads WHERE chain = ?1", chain);
+  if (!head.ok()) return head.status();
+  Result<ChainTip> newest = SelectTip(
+      db_.get(), "SELECT seq, hash FROM audit_events WHERE chain = ?1 ORDER BY seq DESC LIMIT 1", chain);
+  if (!newest.ok()) return newest.status();
+  return head->seq >= newest->seq ? std::move(*head) : std::move(*newest);
+}
+
 Status SqliteStore::InsertAuditBatch(std::vector<AuditEvent>& events, ChainTips& batch_tips) {
   Result<Statement> insert = Statement::Prepare(
       db_.get(),
@@ -129,7 +135,17 @@ Status SqliteStore::InsertAuditBatch(std::vector<AuditEvent>& events, ChainTips&
     insert->Reset();
     tip->second = ChainTip{event.seq, event.hash};
   }
-  return Status::Ok();
+  return WriteHeads(db_.get(), batch_tips);
+}
+
+void SqliteStore::CommitTips(ChainTips& batch_tips) {
+  for (auto& [chain, tip] : batch_tips) tips_[chain] = std::move(tip);
+}
+
+void SqliteStore::ForgetTips(const ChainTips& batch_tips) {
+  // The transaction rolled back; the database is the truth again, so forget what the
+  // cache knew of these chains rather than trust it.
+  for (const auto& [chain, tip] : batch_tips) tips_.erase(chain);
 }
 
 Status SqliteStore::AppendAudit(std::vector<AuditEvent>& events) {
@@ -142,12 +158,10 @@ Status SqliteStore::AppendAudit(std::vector<AuditEvent>& events) {
   if (status.ok()) status = InsertAuditBatch(stored, batch_tips);
   if (status.ok()) status = transaction.Commit();
   if (!status.ok()) {
-    // The transaction rolls back (destructor); the database is the truth again, so forget
-    // what the cache knew of these chains rather than trust it.
-    for (const auto& [chain, tip] : batch_tips) tips_.erase(chain);
+    ForgetTips(batch_tips);
     return status;
   }
-  for (auto& [chain, tip] : batch_tips) tips_[chain] = std::move(tip);
+  CommitTips(batch_tips);
   events = std::move(stored);
   return Status::Ok();
 }
@@ -215,65 +229,6 @@ Result<std::vector<AuditEvent>> SqliteStore::QueryAudit(const AuditQuery& query)
     if (!event.ok()) return event.status();
     events.push_back(std::move(*event));
   }
-}
-
-Result<std::vector<std::int64_t>> SqliteStore::AuditChains() {
-  Result<Statement> select =
-      Statement::Prepare(db_.get(), "SELECT DISTINCT chain FROM audit_events ORDER BY chain");
-  if (!select.ok()) return select.status();
-  std::vector<std::int64_t> chains;
-  for (;;) {
-    Result<bool> row = select->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return chains;
-    chains.push_back(select->Int(0));
-  }
-}
-
-Result<AuditVerification> SqliteStore::VerifyAudit(std::int64_t chain) {
-  AuditVerification result;
-  result.chain = chain;
-  // One statement walks the whole chain: a single read snapshot, one row in memory at a time.
-  Result<Statement> select = Statement::Prepare(
-      db_.get(), std::string("SELECT ") + kAuditColumns + "WHERE chain = ?1 ORDER BY seq");
-  if (!select.ok()) return select.status();
-  select->Bind(1, chain);
-  std::string previous_hash;  // seq 1 links to nothing
-  for (;;) {
-    Result<bool> row = select->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    RowProblem problem = CheckAuditRow(*select, result.events_checked + 1, previous_hash);
-    if (!problem.problem.empty()) {
-      result.ok = false;
-      result.first_bad_seq = problem.seq;
-      result.problem = std::move(problem.problem);
-      return result;
-    }
-    ++result.events_checked;
-    previous_hash = select->Text(13);
-  }
-  return CheckTipAgainstCache(std::move(result), previous_hash);
-}
-
-// The chain alone cannot show that its newest events were removed or re-hashed. This
-// store remembers what it appended, so while it is open it can.
-AuditVerification SqliteStore::CheckTipAgainstCache(AuditVerification result,
-                                                    const std::string& last_hash) const {
-  auto cached = tips_.find(result.chain);
-  if (cached == tips_.end()) return result;
-  const std::uint64_t last_seq = result.events_checked;
-  if (cached->second.seq > last_seq) {
-    result.ok = false;
-    result.first_bad_seq = last_seq + 1;
-    result.problem = "seq " + std::to_string(last_seq + 1) + " missing (this store appended up to seq " +
-                     std::to_string(cached->second.seq) + ")";
-  } else if (cached->second.seq == last_seq && last_seq > 0 && cached->second.hash != last_hash) {
-    result.ok = false;
-    result.first_bad_seq = last_seq;
-    result.problem = "hash mismatch at seq " + std::to_string(last_seq) + " (differs from the one appended)";
-  }
-  return result;
 }
 
 }  // namespace tether::storage::sqlite

@@ -277,4 +277,25 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(std::move(db)));
 }
 
+Result<std::unique_ptr<Store>> OpenSqliteReader(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  sqlite::Connection db(raw);
+  if (rc != SQLITE_OK) return sqlite::SqliteError(raw, "open '" + path + "' read-only");
+  sqlite3_extended_result_codes(db.get(), 1);
+  // The writer checkpoints the WAL now and then; a reader waits for it rather than fail.
+  if (sqlite3_busy_timeout(db.get(), sqlite::kBusyTimeoutMs) != SQLITE_OK) {
+    return sqlite::SqliteError(db.get(), "busy_timeout");
+  }
+  // No migration here: the writer migrated on open. A reader of another version would
+  // misread the schema, so it refuses.
+  Result<std::string> version = sqlite::QueryText(db.get(), "PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  if (*version != std::to_string(sqlite::CurrentSchemaVersion())) {
+    return Status::Internal("sqlite: '" + path + "' has schema version " + *version + ", this build reads " +
+                            std::to_string(sqlite::CurrentSchemaVersion()));
+  }
+  return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(std::move(db)));
+}
+
 }  // namespace tether::storage

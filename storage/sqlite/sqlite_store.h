@@ -4,8 +4,8 @@
 // sqlite_roles.cc (custom roles), sqlite_invitations.cc (invitations and password
 // resets), sqlite_groups.cc (groups), sqlite_devices.cc (devices and deployment keys),
 // sqlite_sessions.cc (session records), sqlite_support.cc (support grants),
-// sqlite_notifications.cc and sqlite_audit.cc
-// (audit chains).
+// sqlite_notifications.cc, sqlite_audit.cc (audit chains: append, read, search),
+// sqlite_audit_verify.cc and sqlite_audit_prune.cc.
 //
 // Thread-safety: one thread at a time, like every Store.
 #pragma once
@@ -24,6 +24,13 @@ namespace tether::storage::sqlite {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(Connection db) : db_(std::move(db)) {}
+
+  // The newest event of a chain: what the next append links to. seq 0 / "" when empty.
+  struct ChainTip {
+    std::uint64_t seq = 0;
+    std::string hash;
+  };
+  using ChainTips = std::unordered_map<std::int64_t, ChainTip>;
 
   Result<Organization> CreateOrganization(Organization org) override;
   Result<Organization> FindOrganization(std::string_view slug) override;
@@ -100,6 +107,8 @@ class SqliteStore final : public Store {
                                             std::size_t limit) override;
   Result<std::vector<std::int64_t>> AuditChains() override;
   Result<AuditVerification> VerifyAudit(std::int64_t chain) override;
+  Result<AuditPruning> PruneAudit(std::int64_t chain, std::int64_t older_than, std::size_t max_events,
+                                  AuditEvent record) override;
 
  private:
   // Inserts `user` (email lower-cased, created_at filled) and fills its id: CreateUser,
@@ -112,16 +121,16 @@ class SqliteStore final : public Store {
   // Group 0 (the default group) always exists.
   Status CheckGroupOfOrganization(std::int64_t org_id, std::int64_t group_id);
 
-  // The newest event of a chain: what the next append links to. seq 0 / "" when empty.
-  struct ChainTip {
-    std::uint64_t seq = 0;
-    std::string hash;
-  };
-  using ChainTips = std::unordered_map<std::int64_t, ChainTip>;
-
   Result<ChainTip> LoadTip(std::int64_t chain);
+  // Inside the caller's transaction: numbers, links, hashes and inserts `events`, then
+  // writes the head record of every chain touched. `batch_tips` collects those tips, for
+  // the cache after commit (CommitTips) or to forget them after a failure (ForgetTips).
   Status InsertAuditBatch(std::vector<AuditEvent>& events, ChainTips& batch_tips);
-  AuditVerification CheckTipAgainstCache(AuditVerification result, const std::string& last_hash) const;
+  void CommitTips(ChainTips& batch_tips);
+  void ForgetTips(const ChainTips& batch_tips);
+  // Inside the caller's transaction: the pruning of PruneAudit.
+  Result<AuditPruning> PruneAuditStep(std::int64_t chain, std::int64_t older_than, std::size_t max_events,
+                                      AuditEvent record, ChainTips& batch_tips);
 
   Connection db_;
   // Tip of every chain this store has appended to or read the tip of, so that an append
@@ -130,6 +139,21 @@ class SqliteStore final : public Store {
   // a cache made stale by another process appending to the same file).
   ChainTips tips_;
 };
+
+// The columns of an audit_events row in the order ReadAuditRow reads them, followed by
+// the rest of a SELECT ("FROM audit_events ").
+extern const char* const kAuditColumns;
+// One row of kAuditColumns; a details blob that does not decode is the Status.
+Result<AuditEvent> ReadAuditRow(const Statement& row);
+
+// What is wrong with one row of a chain walked in seq order, if anything: `seq` is the
+// row that should be there, `problem` empty when the row is intact. `previous_hash` is the
+// hash of the row before ("" before seq 1; the checkpoint's hash after pruning).
+struct RowProblem {
+  std::uint64_t seq = 0;
+  std::string problem;
+};
+RowProblem CheckAuditRow(const AuditEvent& event, std::uint64_t expected_seq, const std::string& previous_hash);
 
 // Preferences and audit details are stored as msgpack (tether::protocol::Encode).
 std::vector<std::uint8_t> EncodeBlob(const protocol::Value& value);

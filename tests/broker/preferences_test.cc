@@ -69,6 +69,19 @@ TEST(Preferences, RetentionDaysRefusesNegativeAndFractionalNumbers) {
   EXPECT_FALSE(ValidatePreference("audit_retention_days", Value("365"), &action).ok());
 }
 
+TEST(Preferences, RetentionDaysMustBeOneDayToACentury) {
+  Action action = Action::kOrgGet;
+  for (std::uint64_t days : {0ull, 36501ull}) {
+    Status s = ValidatePreference("audit_retention_days", Value(days), &action);
+    ASSERT_FALSE(s.ok()) << days;
+    EXPECT_EQ(s.code(), ErrorCode::kBadRequest);
+    EXPECT_EQ(s.message(), "preference 'audit_retention_days' must be 1 to 36500");
+  }
+  for (std::uint64_t days : {1ull, 36500ull}) {
+    EXPECT_TRUE(ValidatePreference("audit_retention_days", Value(days), &action).ok()) << days;
+  }
+}
+
 TEST(Preferences, UnknownNameIsBadRequestNamingIt) {
   for (std::string_view name : {"dark_mode", "", "Recording", "require_2FA"}) {
     Action action = Action::kOrgGet;

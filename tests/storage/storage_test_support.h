@@ -88,6 +88,15 @@ inline std::unique_ptr<Store> OpenOrDie(const std::string& path) {
   return store.ok() ? std::move(store.value()) : nullptr;
 }
 
+// Verification by a store that never appended to `path`: only the file speaks.
+inline AuditVerification VerifyFile(const std::string& path, std::int64_t chain) {
+  std::unique_ptr<Store> fresh = OpenOrDie(path);
+  if (fresh == nullptr) return {};
+  Result<AuditVerification> verification = fresh->VerifyAudit(chain);
+  EXPECT_TRUE(verification.ok()) << verification.status().ToString();
+  return verification.ok() ? *verification : AuditVerification{};
+}
+
 inline Organization MakeOrganization(const std::string& slug) {
   Organization org;
   org.slug = slug;

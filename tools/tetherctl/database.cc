@@ -75,7 +75,15 @@ int RunAuditVerify(const std::string& db_path) {
     }
     std::string name = chain == storage::kSystemChain ? "system" : "organisation " + std::to_string(chain);
     if (result->ok) {
-      std::printf("%s: ok, %llu events\n", name.c_str(), static_cast<unsigned long long>(result->events_checked));
+      // The head is what an auditor writes down: a later run that shows an older head, or
+      // another hash at this seq, means the end of the chain was rewritten.
+      std::printf("%s: ok, %llu events, head seq %llu hash %s", name.c_str(),
+                  static_cast<unsigned long long>(result->events_checked),
+                  static_cast<unsigned long long>(result->head_seq), result->head_hash.c_str());
+      if (result->checkpoint_seq > 0) {
+        std::printf(", pruned through seq %llu", static_cast<unsigned long long>(result->checkpoint_seq));
+      }
+      std::printf("\n");
     } else {
       std::printf("%s: BROKEN at seq %llu: %s\n", name.c_str(), static_cast<unsigned long long>(result->first_bad_seq),
                   result->problem.c_str());

@@ -29,8 +29,10 @@
 // A chain is intact when its seqs run 1, 2, 3, ... with no gap, seq 1 has prev_hash "",
 // every other event's prev_hash equals the previous event's hash, and every hash is the
 // one recomputed above. That detects a changed, removed or reordered row anywhere but at
-// the end; removing the newest events and rewriting whole chains need an anchor kept
-// outside the database (a hash published elsewhere) to detect.
+// the end. The store adds what the links cannot show (PROTOCOL.md §8.6, §8.7): a chain
+// head record checked against the newest row, and after retention a checkpoint the walk
+// starts from. Rewriting rows and head together still needs an anchor kept outside the
+// database (the head seq and hash that verification prints) to detect.
 //
 // Thread-safety: pure functions.
 #pragma once

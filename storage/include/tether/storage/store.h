@@ -188,13 +188,34 @@ struct AuditEvent {
   std::string hash;       // hex SHA-256 over prev_hash and this event's canonical encoding
 };
 
-// The first problem found walking a chain, if any.
+// The first problem found walking a chain, if any, and the records it was checked against.
 struct AuditVerification {
   std::int64_t chain = kSystemChain;
   std::uint64_t events_checked = 0;
   bool ok = true;
   std::uint64_t first_bad_seq = 0;  // when !ok
   std::string problem;              // when !ok: what is wrong at first_bad_seq
+  // The chain head record (seq 0 / "" when the chain has none): the anchor an auditor
+  // keeps outside the database, since whoever can rewrite the rows can rewrite it too.
+  std::uint64_t head_seq = 0;
+  std::string head_hash;
+  // The retention checkpoint (seq 0 / "" when never pruned): the chain starts after it.
+  std::uint64_t checkpoint_seq = 0;
+  std::string checkpoint_hash;
+};
+
+// The action of the event that retention appends for each pruning step; its details say
+// what was removed ("count", "from_seq", "through_seq", "through_hash"), and verification
+// checks that the newest one agrees with the checkpoint. On the wire: never rename.
+inline constexpr const char* kAuditPrunedAction = "audit.pruned";
+
+// What one pruning step removed (Store::PruneAudit).
+struct AuditPruning {
+  std::uint64_t count = 0;  // 0: nothing to prune (then nothing was written)
+  std::uint64_t from_seq = 0;
+  std::uint64_t through_seq = 0;
+  bool more = false;  // older events remain beyond this step's bound
+  AuditEvent event;   // the audit.pruned event appended, when count > 0
 };
 
 // A search of one audit chain (PROTOCOL.md "audit.query"): every set filter must hold.
@@ -334,14 +355,27 @@ class Store {
                                                     std::size_t limit) = 0;
   // Events matching the query, newest first (by seq), at most query.limit.
   virtual Result<std::vector<AuditEvent>> QueryAudit(const AuditQuery& query) = 0;
-  // Every chain that has events (kSystemChain included when it has any).
+  // Every chain that has events, a head record or a checkpoint (kSystemChain included).
   virtual Result<std::vector<std::int64_t>> AuditChains() = 0;
-  // Recomputes every hash of the chain: detects changed, removed and reordered rows.
+  // Recomputes every hash of the chain from its checkpoint (or seq 1) and compares the
+  // end with the chain head record: detects changed, removed and reordered rows,
+  // including removed newest rows. Reads one snapshot.
   virtual Result<AuditVerification> VerifyAudit(std::int64_t chain) = 0;
+  // Retention, in one transaction: removes the chain's oldest events while their time is
+  // before `older_than` (stopping at the first newer one, so what remains is still one
+  // unbroken chain), at most `max_events`; moves the checkpoint to the last one removed;
+  // and appends `record` (action kAuditPrunedAction; the store adds the details above to
+  // the caller's). Nothing is written when nothing is old enough.
+  virtual Result<AuditPruning> PruneAudit(std::int64_t chain, std::int64_t older_than, std::size_t max_events,
+                                          AuditEvent record) = 0;
 };
 
 // The SQLite implementation: one file, WAL, foreign keys on, schema migrated to the
 // current version on open (PRAGMA user_version). `path` ":memory:" works for tests.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+// A second, read-only connection to a file a writer already opened (and migrated): WAL
+// lets it read while the writer commits, so long reads (audit verification, searches)
+// run on their own thread without holding up audit appends. Every write through it fails.
+Result<std::unique_ptr<Store>> OpenSqliteReader(const std::string& path);
 
 }  // namespace tether::storage
