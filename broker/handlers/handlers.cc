@@ -46,6 +46,8 @@ constexpr std::array kHandlers = {
     HandlerEntry{"session.supervise", &HandleSessionSupervise},
     HandlerEntry{"audit.query", &HandleAuditQuery},
     HandlerEntry{"audit.verify", &HandleAuditVerify},
+    HandlerEntry{"audit.export", &HandleAuditExport},
+    HandlerEntry{"report.sessions", &HandleReportSessions},
     HandlerEntry{"session.handover", &HandleSessionHandover},
     HandlerEntry{"session.start", &HandleSessionStart},
     HandlerEntry{"deploy_key.create", &HandleDeployKeyCreate},

@@ -67,6 +67,8 @@ constexpr Rule kRules[] = {
     {Action::kDeviceManage, Privilege::kDeployment, false, "manage devices"},
     {Action::kDeviceWake, Privilege::kWakeOnLan, false, "wake devices"},
     {Action::kAuditView, Privilege::kAuditView, false, "read the audit log"},
+    // POLICY.md "Support access": "audit_export and any export" is barred to the support user.
+    {Action::kAuditExport, Privilege::kAuditExport, true, "export the audit log or reports"},
 };
 
 // POLICY.md "Privileges": custom roles hold any subset except these.
@@ -121,6 +123,12 @@ protocol::Status Authorize(const Actor& actor, Action action) {
                                               std::string(rule->what));
   }
   return protocol::Status::Ok();
+}
+
+protocol::Result<ReportReach> AuthorizeSessionReport(const Actor& actor) {
+  if (Has(actor.privileges, Privilege::kReports)) return ReportReach::kInScope;
+  if (Has(actor.privileges, Privilege::kReportsOwn)) return ReportReach::kOwnOnly;
+  return protocol::Status::PermissionDenied("you need the privilege 'reports' or 'reports_own' to read session reports");
 }
 
 protocol::Status ValidateCustomRole(const PrivilegeSet& privileges) {

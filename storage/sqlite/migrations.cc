@@ -195,12 +195,37 @@ constexpr const char* kSchemaV4 = R"sql(
 ALTER TABLE groups ADD COLUMN session_confirmation INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 5 belongs to another branch of issue 6 (merged separately); this branch leaves
+// it empty so that its own step keeps the number 6 it was given.
+constexpr const char* kSchemaV5 = "";
+
+// Version 6: session reports (protocol/PROTOCOL.md "report.sessions"). Who took part in
+// a session besides its first controller: supervisors ("view", written when
+// participant.joined is) and controllers by hand-over ("control"), so that a report can
+// list supervisors and a technician's own report finds sessions handed to or from them.
+// No foreign keys: a participant row, like its session row, outlives the user.
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE session_participants (
+  session_id TEXT    NOT NULL,
+  user_id    INTEGER NOT NULL,
+  mode       TEXT    NOT NULL,  -- "view" | "control"
+  joined_at  INTEGER NOT NULL,  -- the first time in this mode
+  PRIMARY KEY (session_id, user_id, mode)
+);
+-- reports_own: the sessions a user controlled by hand-over.
+CREATE INDEX session_participants_by_user ON session_participants(user_id, mode);
+-- reports_own: the sessions a user controls, newest first.
+CREATE INDEX sessions_by_controller ON sessions(org_id, controller_id, created_at);
+)sql";
+
 // Append only. Version N is kMigrations[N - 1].
 constexpr const char* kMigrations[] = {
     kSchemaV1,
     kSchemaV2,
     kSchemaV3,
     kSchemaV4,
+    kSchemaV5,
+    kSchemaV6,
 };
 
 Result<int> ReadUserVersion(sqlite3* db) {

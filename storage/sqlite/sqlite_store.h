@@ -3,8 +3,8 @@
 // sqlite_store.cc (open, organisations, tokens), sqlite_users.cc (users),
 // sqlite_roles.cc (custom roles), sqlite_invitations.cc (invitations and password
 // resets), sqlite_groups.cc (groups), sqlite_devices.cc (devices and deployment keys),
-// sqlite_sessions.cc (session records), sqlite_notifications.cc and sqlite_audit.cc
-// (audit chains).
+// sqlite_sessions.cc (session records), sqlite_reports.cc (session reports and
+// participants), sqlite_notifications.cc and sqlite_audit.cc (audit chains).
 //
 // Thread-safety: one thread at a time, like every Store.
 #pragma once
@@ -77,6 +77,9 @@ class SqliteStore final : public Store {
   Result<SessionRecord> GetSession(std::string_view session_id) override;
   Result<std::vector<SessionRecord>> ListScheduledSessions() override;
   Result<std::vector<SessionRecord>> EndOpenSessions(std::string_view reason, std::int64_t now) override;
+  Status AddSessionParticipant(std::string_view session_id, std::int64_t user_id, std::string_view mode,
+                               std::int64_t at) override;
+  Result<std::vector<SessionReportRow>> ReportSessions(const SessionReportQuery& query) override;
 
   Result<Notification> CreateNotification(Notification notification) override;
   Result<std::vector<Notification>> ListNotifications(std::int64_t user_id, bool unread_only,
