@@ -17,5 +17,9 @@ void RegisterUserCommands(Dispatcher& dispatcher);
 void RegisterRoleCommands(Dispatcher& dispatcher);
 // `group list|create|delete`, `device move` (groups.cc).
 void RegisterGroupCommands(Dispatcher& dispatcher);
+// `audit export` (audit.cc); after RegisterDatabaseCommands, which makes `audit`.
+void RegisterAuditCommands(Dispatcher& dispatcher);
+// `report sessions` (reports.cc).
+void RegisterReportCommands(Dispatcher& dispatcher);
 
 }  // namespace tether::tools::ctl
