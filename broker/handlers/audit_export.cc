@@ -65,7 +65,7 @@ Page ReadPage(storage::Store& store, const storage::AuditQuery& query, std::uint
       break;
     }
     Value wire = ExportedEvent(e);
-    bytes += protocol::Encode(wire).size();
+    bytes += protocol::Encode(wire).size();  // encoded twice, but on the storage thread
     list.Push(std::move(wire));
     page.last_seq = e.seq;
     ++page.events;
@@ -79,7 +79,9 @@ Page ReadPage(storage::Store& store, const storage::AuditQuery& query, std::uint
 
 void Finish(Connection& connection, const ExportStream& stream, const Status& status) {
   connection.EndStream();
-  if (!status.ok()) return connection.ReplyError(stream.re, Status::Internal("reading the audit log failed: " + status.message()));
+  if (!status.ok()) {
+    return connection.ReplyError(stream.re, Status::Internal("reading the audit log failed: " + status.message()));
+  }
   connection.Reply(stream.re, Value::MapOf({{"count", stream.sent}}));
 }
 

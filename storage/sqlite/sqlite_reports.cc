@@ -11,7 +11,7 @@
 namespace tether::storage::sqlite {
 namespace {
 
-// The session columns of sqlite_sessions.cc, then the joined ones (from column 14).
+// The session columns of ReadSession, then the joined ones (from column 14).
 constexpr const char* kReportSelect =
     "SELECT s.id, s.org_id, s.mode, s.state, s.controller_id, s.device_id, s.agent_name, s.title, "
     "s.scheduled_at, s.created_at, s.started_at, s.ended_at, s.end_reason, s.recorded, "
@@ -24,21 +24,8 @@ constexpr const char* kReportSelect =
 
 Result<SessionReportRow> ReadReportRow(const Statement& row) {
   SessionReportRow report;
-  SessionRecord& session = report.session;
-  session.id = row.Text(0);
-  session.org_id = row.Int(1);
-  session.mode = row.Text(2);
-  session.state = row.Text(3);
-  session.controller_id = row.Int(4);
-  session.device_id = row.Text(5);
-  session.agent_name = row.Text(6);
-  session.title = row.Text(7);
-  session.scheduled_at = row.Int(8);
-  session.created_at = row.Int(9);
-  session.started_at = row.Int(10);
-  session.ended_at = row.Int(11);
-  session.end_reason = row.Text(12);
-  session.recorded = row.Bool(13);
+  report.session = ReadSession(row);
+  const SessionRecord& session = report.session;
   report.controller_email = row.Text(14);
   report.controller_name = row.Text(15);
   if (!row.IsNull(17)) {  // a removed controller has no scope: nil would read as all groups

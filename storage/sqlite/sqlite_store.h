@@ -146,6 +146,11 @@ void BindGroupId(Statement& statement, int index, std::int64_t group_id);
 // the id in the message when the random generator fails.
 Result<std::string> RandomId(std::string_view prefix, std::size_t random_bytes, std::string_view what);
 
+// A session row whose first 14 columns are those of sqlite_sessions.cc's kSessionColumns
+// (id, org_id, mode, state, controller_id, device_id, agent_name, title, scheduled_at,
+// created_at, started_at, ended_at, end_reason, recorded).
+SessionRecord ReadSession(const Statement& row);
+
 // Milliseconds since the epoch: the store's "now" for records created with time 0.
 std::int64_t NowMs();
 // Emails compare case-insensitively by storing and looking them up in lower case.

@@ -55,6 +55,13 @@ void SeedAuditEvents(const std::string& db_path, int count) {
   }
 }
 
+// Stops the broker, seeds `count` events, starts it again on the same database.
+void SeedWhileStopped(BrokerProcess& broker, int count) {
+  ASSERT_EQ(broker.Stop(), 0);
+  SeedAuditEvents(broker.db_path(), count);
+  ASSERT_TRUE(broker.Restart());
+}
+
 // A hidden support user (POLICY.md "Support access") with Admin privileges, made in the
 // database as support_access.grant will make it.
 void AddSupportUser(const std::string& db_path) {
@@ -122,9 +129,7 @@ std::vector<nlohmann::json> ReadCsvWithPython(const BrokerProcess& broker, const
 
 TEST(AuditExport, HundredThousandEventsAsCsvParseWithPythonAndMatchAuditQuery) {
   BrokerProcess broker;
-  ASSERT_EQ(broker.Stop(), 0);
-  SeedAuditEvents(broker.db_path(), 100000);
-  ASSERT_TRUE(broker.Restart());
+  ASSERT_NO_FATAL_FAILURE(SeedWhileStopped(broker, 100000));
   Ctl ctl(broker);
   ASSERT_EQ(ctl.Login(broker), 0) << ctl.out;
   const std::uint64_t rss_before = PeakRssKib(broker.pid());
@@ -167,9 +172,7 @@ TEST(AuditExport, HundredThousandEventsAsCsvParseWithPythonAndMatchAuditQuery) {
 
 TEST(AuditExport, JsonLinesCarryTheChainAndTheFiltersOfAuditQuery) {
   BrokerProcess broker;
-  ASSERT_EQ(broker.Stop(), 0);
-  SeedAuditEvents(broker.db_path(), 3000);
-  ASSERT_TRUE(broker.Restart());
+  ASSERT_NO_FATAL_FAILURE(SeedWhileStopped(broker, 3000));
   Ctl ctl(broker);
   ASSERT_EQ(ctl.Login(broker), 0) << ctl.out;
   const std::string path = broker.dir() + "/alpha.jsonl";
@@ -206,9 +209,7 @@ TEST(AuditExport, JsonLinesCarryTheChainAndTheFiltersOfAuditQuery) {
 // budget and stops reading the chain; once the client reads, every event arrives.
 TEST(AuditExport, BrokerStopsReadingTheChainWhileTheClientDoesNotRead) {
   BrokerProcess broker(BrokerOptions().Config("frame_budget_bytes = 65536\n"));
-  ASSERT_EQ(broker.Stop(), 0);
-  SeedAuditEvents(broker.db_path(), 100000);
-  ASSERT_TRUE(broker.Restart());
+  ASSERT_NO_FATAL_FAILURE(SeedWhileStopped(broker, 100000));
   auto exporter = LoggedInOwner(broker);
   auto other = LoggedInOwner(broker);
   const std::uint64_t rss_before = PeakRssKib(broker.pid());
