@@ -105,19 +105,17 @@ void SendNextPage(std::shared_ptr<ExportStream> stream) {
                          });
 }
 
-// On the storage thread: policy, then the newest seq now — the export covers the events
-// committed before it was asked, and so never its own audit event.
+// On the storage thread: the newest seq now — the export covers the events committed
+// before it was asked, and so never its own audit event.
 struct Start {
   Status status;
   std::uint64_t upto_seq = 0;
 };
 
-Start Authorize(storage::Store& store, const policy::Actor& actor) {
+Start FindNewestSeq(storage::Store& store, std::int64_t chain) {
   Start start;
-  start.status = policy::Authorize(actor, policy::Action::kAuditExport);
-  if (!start.status.ok()) return start;
   storage::AuditQuery newest;
-  newest.chain = actor.org_id;
+  newest.chain = chain;
   newest.limit = 1;
   auto events = store.QueryAudit(newest);
   if (!events.ok()) {
@@ -151,18 +149,23 @@ void Refuse(Request& request, const Status& status) {
 
 void HandleAuditExport(Request& request) {
   Connection& connection = request.connection;
-  auto query = ParseAuditFilters(request.message.body, connection.identity().actor.org_id);
+  // Policy first, on the loop (it is pure): a support user is refused whatever it sent.
+  const policy::Actor& actor = connection.identity().actor;
+  if (Status allowed = policy::Authorize(actor, policy::Action::kAuditExport); !allowed.ok()) {
+    return Refuse(request, allowed);
+  }
+  auto query = ParseAuditFilters(request.message.body, actor.org_id);
   if (!query.ok()) return Refuse(request, query.status());
   if (!connection.BeginStream()) {
-    return Refuse(request, Status(protocol::ErrorCode::kLimitReached, "an export is already running on this connection"));
+    return Refuse(request,
+                  Status(protocol::ErrorCode::kLimitReached, "an export is already running on this connection"));
   }
   query->oldest_first = true;
   query->limit = kPageEvents;
   auto stream = std::make_shared<ExportStream>(ExportStream{connection.ref(), request.id, *query, 0});
   Value body = request.message.body;
-  policy::Actor actor = connection.identity().actor;
   connection.broker().OnStorage<Start>(
-      [actor](storage::Store& store) { return Authorize(store, actor); },
+      [chain = actor.org_id](storage::Store& store) { return FindNewestSeq(store, chain); },
       [stream, body](Start start) {
         Connection* c = stream->ref.Get();
         if (c == nullptr) return;

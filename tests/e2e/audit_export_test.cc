@@ -268,6 +268,9 @@ TEST(AuditExport, NeedsAuditExportAndNeverASupportUserEachRefusalAudited) {
   ASSERT_TRUE(support->Hello(PasswordAuth(kOrg, kSupportEmail, kSupportPassword), kWait).ok());
   EXPECT_NE(Refused(*support, Req({{"t", "audit.export"}}), ErrorCode::kPermissionDenied).find("support user"),
             std::string::npos);
+  // Policy comes before the fields: a support user hears permission_denied whatever it sent.
+  Refused(*support, Req({{"t", "audit.export"}, {"from", "yesterday"}}), ErrorCode::kPermissionDenied);
+  Refused(*owner, Req({{"t", "audit.export"}, {"from", "yesterday"}}), ErrorCode::kBadRequest);
   // A report is readable to the support user (Admin privileges), but not as an export.
   Ok(*support, Req({{"t", "report.sessions"}}));
   Refused(*support, Req({{"t", "report.sessions"}, {"export", true}}), ErrorCode::kPermissionDenied);
@@ -280,7 +283,10 @@ TEST(AuditExport, NeedsAuditExportAndNeverASupportUserEachRefusalAudited) {
   }
   std::reverse(refusals.begin(), refusals.end());
   EXPECT_EQ(refusals, (std::vector<std::pair<std::string, bool>>{
-                          {"audit.export", false}, {"audit.export", true}, {"report.sessions", true}}));
+                          {"audit.export", false}, {"audit.export", true}, {"audit.export", true},
+                          {"report.sessions", true}}));
+  Value failed = Ok(*owner, Req({{"t", "audit.query"}, {"action", "audit.export"}, {"outcome", "failed"}}));
+  EXPECT_EQ(failed.Find("events")->as_array().size(), 1u);  // the owner's bad field
   // tetherctl says so too, with exit 1.
   Ctl ctl(broker, "support-ctl");
   ASSERT_EQ(ctl.Login(broker, kSupportEmail, kSupportPassword), 0) << ctl.out;
