@@ -1,6 +1,8 @@
 // Per-connection protocol logic: the order of PROTOCOL.md "Errors and closes" lives here.
 #include "connection.h"
 
+#include <utility>
+
 #include "broker.h"
 #include "core/log.h"
 #include "sessions/session_service.h"
@@ -35,13 +37,34 @@ Connection::~Connection() {
   broker_.sessions().OnConnectionClosed(id_, agent);
 }
 
-void Connection::OnDrained() { broker_.sessions().relay().OnDrained(*this); }
+void Connection::OnDrained() {
+  broker_.sessions().relay().OnDrained(*this);
+  if (drain_waiter_) std::exchange(drain_waiter_, nullptr)();
+}
 
-void Connection::SendFrame(std::span<const std::uint8_t> bytes) {
+void Connection::SendEncoded(std::vector<std::uint8_t> message) {
   Metrics& metrics = broker_.metrics();
   ++metrics.messages_out;
-  metrics.bytes_out += bytes.size();
-  transport_.Send(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+  metrics.bytes_out += message.size();
+  transport_.Send(std::move(message));
+}
+
+bool Connection::BeginStream() {
+  if (streaming_) return false;
+  streaming_ = true;
+  return true;
+}
+
+void Connection::ResumeWhenBelow(std::size_t below, std::function<void()> resume) {
+  if (queued_bytes() < below) return resume();
+  drain_waiter_ = std::move(resume);
+  // The relay asks for the same mark (half the frame budget), so the transport's one
+  // notification serves both.
+  transport_.NotifyWhenBelow(below);
+}
+
+void Connection::SendFrame(std::span<const std::uint8_t> bytes) {
+  SendEncoded(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
 }
 
 ConnectionRef Connection::ref() const { return ConnectionRef{&broker_, id_}; }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -86,6 +87,16 @@ class Connection {
   void ConfirmAlive() { transport_.ConfirmAlive(); }
   // From the transport: the queue fell below the mark set with NotifyWhenBelow.
   void OnDrained();
+  // A control message encoded off the loop (a page of a streamed reply), sent as is.
+  void SendEncoded(std::vector<std::uint8_t> message);
+  // Streamed replies (audit.export): one at a time per connection. BeginStream is false
+  // while one runs; the stream calls EndStream when it has answered.
+  bool BeginStream();
+  void EndStream() { streaming_ = false; drain_waiter_ = nullptr; }
+  // The stream goes on (`resume`) once the output queue holds fewer than `below` bytes:
+  // at once if it already does, else when the transport drains (the client reads).
+  // Dropped with the connection.
+  void ResumeWhenBelow(std::size_t below, std::function<void()> resume);
   // agent.info: what the agent reported about its computer.
   void SetAgentInfo(protocol::Value info) { if (identity_) identity_->agent_info = std::move(info); }
   void Close(CloseReason reason);
@@ -125,6 +136,8 @@ class Connection {
   std::optional<Identity> identity_;
   // Messages that arrived while hello was being checked; replayed in order after it.
   std::deque<std::vector<std::uint8_t>> pending_;
+  bool streaming_ = false;              // a streamed reply is running
+  std::function<void()> drain_waiter_;  // what it waits to run once the client has read
 };
 
 }  // namespace tether::broker

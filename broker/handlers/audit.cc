@@ -1,6 +1,7 @@
 // audit.query and audit.verify (PROTOCOL.md "Admin requests"; privilege audit_view): the
 // organisation's own chain only, newest first, cursor paging; both on the reader thread.
 #include "handlers/admin_request.h"
+#include "handlers/audit_wire.h"
 
 namespace tether::broker {
 namespace {
@@ -10,7 +11,9 @@ using protocol::Value;
 
 constexpr std::uint64_t kMaxLimit = 1000;
 
-Value EventToWire(const storage::AuditEvent& e) {
+}  // namespace
+
+Value AuditEventToWire(const storage::AuditEvent& e) {
   return Value::MapOf({{"seq", e.seq},
                        {"time", static_cast<std::uint64_t>(e.time)},
                        {"actor", e.actor_id},
@@ -24,7 +27,7 @@ Value EventToWire(const storage::AuditEvent& e) {
                        {"details", e.details}});
 }
 
-protocol::Result<storage::AuditQuery> ParseQuery(const Value& body, std::int64_t chain) {
+protocol::Result<storage::AuditQuery> ParseAuditFilters(const Value& body, std::int64_t chain) {
   storage::AuditQuery query;
   query.chain = chain;
   auto from = protocol::OptionalUint(body, "from");
@@ -35,10 +38,8 @@ protocol::Result<storage::AuditQuery> ParseQuery(const Value& body, std::int64_t
   auto action = protocol::OptionalString(body, "action");
   auto outcome = protocol::OptionalString(body, "outcome");
   auto target = protocol::OptionalString(body, "target");
-  auto limit = protocol::OptionalUint(body, "limit");
-  auto cursor = protocol::OptionalString(body, "cursor");
   for (const Status* s : {&from.status(), &to.status(), &actor.status(), &support.status(), &session.status(),
-                          &action.status(), &outcome.status(), &target.status(), &limit.status(), &cursor.status()}) {
+                          &action.status(), &outcome.status(), &target.status()}) {
     if (!s->ok()) return *s;
   }
   if (*from) query.from = static_cast<std::int64_t>(**from);
@@ -49,12 +50,25 @@ protocol::Result<storage::AuditQuery> ParseQuery(const Value& body, std::int64_t
   query.action_prefix = *action;
   query.outcome = *outcome;
   query.target = *target;
-  query.limit = limit->value_or(100);
-  if (query.limit == 0 || query.limit > kMaxLimit) return Status::BadRequest("field 'limit' must be 1 to 1000");
+  return query;
+}
+
+namespace {
+
+protocol::Result<storage::AuditQuery> ParseQuery(const Value& body, std::int64_t chain) {
+  auto query = ParseAuditFilters(body, chain);
+  if (!query.ok()) return query.status();
+  auto limit = protocol::OptionalUint(body, "limit");
+  auto cursor = protocol::OptionalString(body, "cursor");
+  for (const Status* s : {&limit.status(), &cursor.status()}) {
+    if (!s->ok()) return *s;
+  }
+  query->limit = limit->value_or(100);
+  if (query->limit == 0 || query->limit > kMaxLimit) return Status::BadRequest("field 'limit' must be 1 to 1000");
   if (*cursor && !(*cursor)->empty()) {
     bool digits = (*cursor)->size() <= 19 && (*cursor)->find_first_not_of("0123456789") == std::string::npos;
     if (!digits) return Status::BadRequest("field 'cursor' is not a cursor this broker gave");
-    query.before_seq = std::stoull(**cursor);
+    query->before_seq = std::stoull(**cursor);
   }
   return query;
 }
@@ -66,7 +80,7 @@ AdminOutcome Query(storage::Store& store, const AdminContext& context) {
   auto events = store.QueryAudit(*query);
   if (!events.ok()) return AdminOutcome::Refused(events.status());
   Value list = Value::MakeArray();
-  for (const storage::AuditEvent& e : *events) list.Push(EventToWire(e));
+  for (const storage::AuditEvent& e : *events) list.Push(AuditEventToWire(e));
   AdminOutcome outcome;
   // A full page may have more below it: the cursor is the last seq seen ("" at the end).
   bool full = events->size() == query->limit && !events->empty() && events->back().seq > 1;

@@ -84,6 +84,8 @@ void HandleSessionSchedule(Request& request);
 void HandleSessionSupervise(Request& request);
 void HandleAuditQuery(Request& request);
 void HandleAuditVerify(Request& request);
+void HandleAuditExport(Request& request);
+void HandleReportSessions(Request& request);
 void HandleSessionHandover(Request& request);
 void HandleSessionStart(Request& request);
 void HandleDeviceRotateSecret(Request& request);

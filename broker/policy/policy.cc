@@ -68,6 +68,8 @@ constexpr Rule kRules[] = {
     {Action::kDeviceWake, Privilege::kWakeOnLan, false, "wake devices"},
     {Action::kAuditView, Privilege::kAuditView, false, "read the audit log"},
     {Action::kSupportAccessManage, Privilege::kSupportAccess, true, "view or change support access"},
+    // POLICY.md "Support access": "audit_export and any export" is barred to the support user.
+    {Action::kAuditExport, Privilege::kAuditExport, true, "export the audit log or reports"},
 };
 
 // POLICY.md "Privileges": custom roles hold any subset except these.
@@ -122,6 +124,12 @@ protocol::Status Authorize(const Actor& actor, Action action) {
                                               std::string(rule->what));
   }
   return protocol::Status::Ok();
+}
+
+protocol::Result<ReportReach> AuthorizeSessionReport(const Actor& actor) {
+  if (Has(actor.privileges, Privilege::kReports)) return ReportReach::kInScope;
+  if (Has(actor.privileges, Privilege::kReportsOwn)) return ReportReach::kOwnOnly;
+  return protocol::Status::PermissionDenied("you need the privilege 'reports' or 'reports_own' to read session reports");
 }
 
 protocol::Status ValidateCustomRole(const PrivilegeSet& privileges) {

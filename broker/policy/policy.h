@@ -77,6 +77,7 @@ enum class Action {
   kDeviceWake,
   kAuditView,  // audit.query, audit.verify
   kSupportAccessManage,  // support_access.grant / update / revoke / get
+  kAuditExport,  // audit.export, and a report asked for as an export
 };
 
 // ok, or permission_denied with a message naming what is missing.
@@ -125,6 +126,12 @@ struct SessionFacts {
   std::string device_department;
 };
 bool SessionInScope(const Actor& actor, const SessionFacts& session);
+
+// Session reports (POLICY.md "Reports"): `reports` sees every session in the actor's
+// scope; `reports_own` (a technician) only the sessions the actor controlled.
+enum class ReportReach { kInScope, kOwnOnly };
+// The reach, or permission_denied when the actor holds neither privilege.
+protocol::Result<ReportReach> AuthorizeSessionReport(const Actor& actor);
 
 // Whether users of a role take a remote-support seat (POLICY.md "Licences").
 inline bool TakesSeat(const PrivilegeSet& role_privileges) { return Has(role_privileges, Privilege::kRemoteSupport); }

@@ -62,6 +62,17 @@ void SessionService::Store(const Session& session) {
                             [](Status) {});
 }
 
+void SessionService::StoreParticipant(const Session& session, std::int64_t user_id, ParticipantMode mode) {
+  std::string id = session.id;
+  std::string wire_mode(WireName(mode));
+  std::int64_t now = broker_.clock().NowMs();
+  broker_.OnStorage<Status>(
+      [id, user_id, wire_mode, now](storage::Store& store) {
+        return store.AddSessionParticipant(id, user_id, wire_mode, now);
+      },
+      [](Status) {});
+}
+
 void SessionService::Broadcast(const Session& session, std::string_view event, const Value& fields) {
   std::vector<std::uint64_t> targets = {session.controller_conn, session.agent_conn};
   for (const Viewer& viewer : session.viewers) targets.push_back(viewer.connection_id);

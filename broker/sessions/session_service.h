@@ -129,6 +129,8 @@ class SessionService {
   void SetState(Session& session, SessionState state, const char* action, protocol::Value details);
   void Activate(Session& session);
   void Store(const Session& session);
+  // For reports (schema version 6): `user_id` took part in the session in `mode`.
+  void StoreParticipant(const Session& session, std::int64_t user_id, ParticipantMode mode);
   storage::AuditEvent Event(const Session& session, std::string action, std::string outcome);
   // `participant.left` of a view participant (details: mode, reason, dropped_bytes).
   storage::AuditEvent ViewerLeftEvent(const Session& session, const Viewer& viewer, const char* reason);

@@ -86,6 +86,7 @@ Status SessionService::Supervise(Session& session, Connection& supervisor, bool 
                 Value::MapOf({{"session_id", live->id}, {"user", UserToWire(viewer.user)}, {"mode", "view"}}));
     }
     live->viewers.push_back(viewer);
+    StoreParticipant(*live, viewer.user_id, ParticipantMode::kView);
     registry_.Attach(*live, watcher->id());
     joined(*live);
     // The screen so far, before anything live (frames keep their order).
@@ -201,6 +202,9 @@ Status SessionService::Handover(Session& session, Connection& controller, std::i
       registry_.Detach(*live, former_conn);
     }
     Store(*live);
+    // Both held control: the technician's own report finds the session either way.
+    StoreParticipant(*live, former.user_id, ParticipantMode::kControl);
+    StoreParticipant(*live, to_user, ParticipantMode::kControl);
     Value control = Value::MapOf({{"session_id", live->id}, {"controller", UserToWire(live->controller)}});
     if (done) done();
     Broadcast(*live, "session.control", control);

@@ -233,6 +233,25 @@ CREATE TABLE support_grants (
 CREATE UNIQUE INDEX support_grants_one_in_force ON support_grants(org_id) WHERE ended_at IS NULL;
 )sql";
 
+// Version 7: session reports (protocol/PROTOCOL.md "report.sessions"). Who took part in
+// a session besides its first controller: supervisors ("view", written when
+// participant.joined is) and controllers by hand-over ("control"), so that a report can
+// list supervisors and a technician's own report finds sessions handed to or from them.
+// No foreign keys: a participant row, like its session row, outlives the user.
+constexpr const char* kSchemaV7 = R"sql(
+CREATE TABLE session_participants (
+  session_id TEXT    NOT NULL,
+  user_id    INTEGER NOT NULL,
+  mode       TEXT    NOT NULL,  -- "view" | "control"
+  joined_at  INTEGER NOT NULL,  -- the first time in this mode
+  PRIMARY KEY (session_id, user_id, mode)
+);
+-- reports_own: the sessions a user controlled by hand-over.
+CREATE INDEX session_participants_by_user ON session_participants(user_id, mode);
+-- reports_own: the sessions a user controls, newest first.
+CREATE INDEX sessions_by_controller ON sessions(org_id, controller_id, created_at);
+)sql";
+
 // Append only. Version N is kMigrations[N - 1].
 constexpr const char* kMigrations[] = {
     kSchemaV1,
@@ -241,6 +260,7 @@ constexpr const char* kMigrations[] = {
     kSchemaV4,
     kSchemaV5,
     kSchemaV6,
+    kSchemaV7,
 };
 
 Result<int> ReadUserVersion(sqlite3* db) {

@@ -215,7 +215,11 @@ Result<std::vector<AuditEvent>> SqliteStore::QueryAudit(const AuditQuery& query)
   if (query.before_seq != 0) {
     add("seq < ?", [v = ClampToInt64(query.before_seq)](Statement& s, int i) { s.Bind(i, v); });
   }
-  sql += " ORDER BY seq DESC LIMIT ?" + std::to_string(binds.size() + 2);
+  if (query.after_seq != 0) {
+    add("seq > ?", [v = ClampToInt64(query.after_seq)](Statement& s, int i) { s.Bind(i, v); });
+  }
+  sql += query.oldest_first ? " ORDER BY seq" : " ORDER BY seq DESC";
+  sql += " LIMIT ?" + std::to_string(binds.size() + 2);
   Result<Statement> select = Statement::Prepare(db_.get(), sql);
   if (!select.ok()) return select.status();
   select->Bind(1, query.chain);

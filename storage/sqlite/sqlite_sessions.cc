@@ -14,6 +14,8 @@ constexpr const char* kSessionColumns =
     "id, org_id, mode, state, controller_id, device_id, agent_name, title, scheduled_at, created_at, "
     "started_at, ended_at, end_reason, recorded FROM sessions ";
 
+}  // namespace
+
 SessionRecord ReadSession(const Statement& row) {
   SessionRecord session;
   session.id = row.Text(0);
@@ -32,8 +34,6 @@ SessionRecord ReadSession(const Statement& row) {
   session.recorded = row.Bool(13);
   return session;
 }
-
-}  // namespace
 
 // INSERT OR REPLACE: the broker saves the whole record at every change of state, and
 // nothing references a session row, so replacing it loses nothing.

@@ -3,9 +3,10 @@
 // sqlite_store.cc (open, organisations, tokens), sqlite_users.cc (users),
 // sqlite_roles.cc (custom roles), sqlite_invitations.cc (invitations and password
 // resets), sqlite_groups.cc (groups), sqlite_devices.cc (devices and deployment keys),
-// sqlite_sessions.cc (session records), sqlite_support.cc (support grants),
-// sqlite_notifications.cc, sqlite_audit.cc (audit chains: append, read, search),
-// sqlite_audit_verify.cc and sqlite_audit_prune.cc.
+// sqlite_sessions.cc (session records), sqlite_reports.cc (session reports and
+// participants), sqlite_support.cc (support grants), sqlite_notifications.cc,
+// sqlite_audit.cc (audit chains: append, read, search), sqlite_audit_verify.cc and
+// sqlite_audit_prune.cc.
 //
 // Thread-safety: one thread at a time, like every Store.
 #pragma once
@@ -85,6 +86,9 @@ class SqliteStore final : public Store {
   Result<SessionRecord> GetSession(std::string_view session_id) override;
   Result<std::vector<SessionRecord>> ListScheduledSessions() override;
   Result<std::vector<SessionRecord>> EndOpenSessions(std::string_view reason, std::int64_t now) override;
+  Status AddSessionParticipant(std::string_view session_id, std::int64_t user_id, std::string_view mode,
+                               std::int64_t at) override;
+  Result<std::vector<SessionReportRow>> ReportSessions(const SessionReportQuery& query) override;
 
   Result<Notification> CreateNotification(Notification notification) override;
   Result<std::vector<Notification>> ListNotifications(std::int64_t user_id, bool unread_only,
@@ -174,6 +178,11 @@ void BindGroupId(Statement& statement, int index, std::int64_t group_id);
 // ids that are neither guessable nor sequential ("r_" roles, "d_" devices). `what` names
 // the id in the message when the random generator fails.
 Result<std::string> RandomId(std::string_view prefix, std::size_t random_bytes, std::string_view what);
+
+// A session row whose first 14 columns are those of sqlite_sessions.cc's kSessionColumns
+// (id, org_id, mode, state, controller_id, device_id, agent_name, title, scheduled_at,
+// created_at, started_at, ended_at, end_reason, recorded).
+SessionRecord ReadSession(const Statement& row);
 
 // Milliseconds since the epoch: the store's "now" for records created with time 0.
 std::int64_t NowMs();

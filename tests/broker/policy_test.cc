@@ -67,6 +67,7 @@ const char* Name(Action action) {
     case Action::kDeviceWake: return "device.wake";
     case Action::kAuditView: return "audit.query / audit.verify";
     case Action::kSupportAccessManage: return "support_access.*";
+    case Action::kAuditExport: return "audit.export / a report as an export";
   }
   return "?";
 }
@@ -170,6 +171,8 @@ const Case kCases[] = {
     // POLICY.md "Support access": `support_access` grants, changes and revokes; the
     // support user may not even view it.
     {Action::kSupportAccessManage, kAllow, kAllow, Missing("support_access"), kBarred},
+    // audit_export: never a support user, whatever its privileges ("audit_export and any export").
+    {Action::kAuditExport, kAllow, kAllow, Missing("audit_export"), kBarred},
 };
 
 void Check(Action action, Who who, const Expect& expect) {
@@ -239,7 +242,7 @@ TEST(Policy, DecisionFollowsPrivilegesNotRoleId) {
 
 // Every enumerator has a rule and a row above: a new action added without either fails here.
 TEST(Policy, EveryActionHasARuleAndATableRow) {
-  constexpr int kLast = static_cast<int>(Action::kSupportAccessManage);
+  constexpr int kLast = static_cast<int>(Action::kAuditExport);
   for (int i = 0; i <= kLast; ++i) {
     auto action = static_cast<Action>(i);
     Status s = Authorize(MakeActor(Who::kSuperAdmin), action);
@@ -262,6 +265,22 @@ TEST(Policy, TransferOwnershipFollowsTheRoleNotPrivileges) {
   Actor bare;
   bare.role_id = "super_admin";
   EXPECT_TRUE(Authorize(bare, Action::kUserTransferOwnership).ok());
+}
+
+// POLICY.md "Reports": `reports` reaches every session in scope, `reports_own` (the
+// Technician's) only self-conducted ones; neither is permission_denied naming both.
+TEST(Policy, SessionReportReachFollowsReportsOrReportsOwn) {
+  EXPECT_EQ(AuthorizeSessionReport(MakeActor(Who::kSuperAdmin)).value(), ReportReach::kInScope);
+  EXPECT_EQ(AuthorizeSessionReport(MakeActor(Who::kAdmin)).value(), ReportReach::kInScope);
+  EXPECT_EQ(AuthorizeSessionReport(MakeActor(Who::kTechnician)).value(), ReportReach::kOwnOnly);
+  EXPECT_EQ(AuthorizeSessionReport(MakeActor(Who::kSupportUser)).value(), ReportReach::kInScope);
+  Actor none;
+  none.role_id = "r_custom";
+  none.privileges = MakeSet({Privilege::kRemoteSupport});
+  auto refused = AuthorizeSessionReport(none);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("'reports_own'"), std::string::npos);
 }
 
 TEST(Policy, ActionWithoutRuleIsRefusedAsInternal) {

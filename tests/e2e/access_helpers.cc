@@ -69,6 +69,21 @@ std::string UserIdOf(client::BlockingClient& admin, const std::string& email) {
   return {};
 }
 
+LiveSession StartAttendedSession(const BrokerProcess& broker, std::unique_ptr<client::BlockingClient> technician) {
+  LiveSession live;
+  live.technician = technician ? std::move(technician) : LoggedInOwner(broker);
+  Value created = Ok(*live.technician, Value::MapOf({{"t", "session.create"}, {"mode", "attended"}}));
+  live.id = created.Find("session_id")->as_string();
+  live.agent = Connect(broker);
+  EXPECT_TRUE(live.agent->Hello(Value::MapOf({{"kind", "session_key"}, {"key", created.Find("key")->as_string()},
+                                              {"name", "Customer"}}), kWait).ok());
+  NextEvent(*live.agent, "session.request");
+  Ok(*live.agent, Value::MapOf({{"t", "session.consent"}, {"session_id", live.id}, {"accept", true}}));
+  NextEvent(*live.technician, "session.state");
+  NextEvent(*live.technician, "session.state");
+  return live;
+}
+
 std::unique_ptr<client::BlockingClient> SecondOrganisationOwner(const BrokerProcess& broker, const std::string& slug) {
   std::string out;
   int rc = RunProgram({TETHER_CTL_BIN, "init", "--db", broker.db_path(), "--org", slug, "--name", "Org " + slug,

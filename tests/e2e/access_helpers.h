@@ -33,6 +33,17 @@ std::unique_ptr<client::BlockingClient> InviteAndAccept(const BrokerProcess& bro
 std::string InviteToken(client::BlockingClient& inviter, const std::string& email, const std::string& role);
 // The id of the user with `email`, from user.list.
 std::string UserIdOf(client::BlockingClient& admin, const std::string& email);
+// An active attended session: its controller, the customer's agent, the session id.
+struct LiveSession {
+  std::unique_ptr<client::BlockingClient> technician;
+  std::unique_ptr<client::BlockingClient> agent;
+  std::string id;
+};
+// `technician` (the owner, logged in now, when null) creates an attended session; an
+// agent joins with its key and accepts; both state events have reached the technician.
+LiveSession StartAttendedSession(const BrokerProcess& broker,
+                                 std::unique_ptr<client::BlockingClient> technician = nullptr);
+
 // A second organisation in the broker's database, with its Super Admin logged in.
 std::unique_ptr<client::BlockingClient> SecondOrganisationOwner(const BrokerProcess& broker, const std::string& slug);
 

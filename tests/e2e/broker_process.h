@@ -46,6 +46,7 @@ class BrokerProcess {
   const std::string& dir() const { return dir_; }
   std::string db_path() const { return dir_ + "/tether.db"; }
   std::string log() const;
+  pid_t pid() const { return pid_; }  // -1 when not running
 
   // SIGTERM and wait: the exit status (or -1 if it had to be killed).
   int Stop(std::chrono::milliseconds deadline = 15s);

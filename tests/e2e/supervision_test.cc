@@ -18,27 +18,9 @@ using protocol::Value;
 
 void FlushAgent(client::BlockingClient& agent) { Ok(agent, Req({{"t", "agent.info"}, {"hostname", "pc"}})); }
 
-// An active attended session: technician (the owner), agent, session id.
-struct Live {
-  std::unique_ptr<client::BlockingClient> technician;
-  std::unique_ptr<client::BlockingClient> agent;
-  std::string id;
-};
-
-Live StartSession(const BrokerProcess& broker) {
-  Live live;
-  live.technician = LoggedInOwner(broker);
-  Value created = Ok(*live.technician, Req({{"t", "session.create"}, {"mode", "attended"}}));
-  live.id = created.Find("session_id")->as_string();
-  live.agent = Connect(broker);
-  EXPECT_TRUE(live.agent->Hello(Value::MapOf({{"kind", "session_key"}, {"key", created.Find("key")->as_string()},
-                                              {"name", "Customer"}}), kWait).ok());
-  NextEvent(*live.agent, "session.request");
-  Ok(*live.agent, Req({{"t", "session.consent"}, {"session_id", live.id}, {"accept", true}}));
-  NextEvent(*live.technician, "session.state");
-  NextEvent(*live.technician, "session.state");
-  return live;
-}
+// An active attended session controlled by the owner.
+using Live = LiveSession;
+Live StartSession(const BrokerProcess& broker) { return StartAttendedSession(broker); }
 
 std::vector<std::uint8_t> Output(const std::string& session, const std::string& text) {
   return protocol::EncodeDataFrame(session, 1, std::vector<std::uint8_t>(text.begin(), text.end()));

@@ -124,6 +124,8 @@ const RestrictionCase kRestricted[] = {
     {"ChangeOrganisationDetails", "org.update",
      [](const World&) { return Req({{"t", "org.update"}, {"name", "Vendor Inc"}}); }},
     {"ChangeTheSubscription", "org.update", [](const World&) { return Req({{"t", "org.update"}, {"seats", 50u}}); }},
+    {"ExportTheAuditLog", "audit.export", [](const World&) { return Req({{"t", "audit.export"}}); }},
+    {"ExportReports", "report.sessions", [](const World&) { return Req({{"t", "report.sessions"}, {"export", true}}); }},
 };
 
 class SupportUserRestriction : public ::testing::TestWithParam<RestrictionCase> {};
@@ -166,6 +168,7 @@ const AllowedCase kAllowed[] = {
     {"ListSessions", [](const World&) { return Req({{"t", "session.list"}}); }},
     {"ListDevices", [](const World&) { return Req({{"t", "device.list"}}); }},
     {"ReadTheOrganisation", [](const World&) { return Req({{"t", "org.get"}}); }},
+    {"ReadSessionReports", [](const World&) { return Req({{"t", "report.sessions"}}); }},
 };
 
 class SupportUserMay : public ::testing::TestWithParam<AllowedCase> {};

@@ -10,42 +10,12 @@
 #include <vector>
 
 #include "broker_process.h"
+#include "ctl_runner.h"
 
 namespace tether::e2e {
 namespace {
 
 using protocol::Value;
-
-// Runs tetherctl with its own config directory (where the session is saved).
-class Ctl {
- public:
-  explicit Ctl(const BrokerProcess& broker) : config_(broker.dir() + "/ctl-config") {}
-
-  int Run(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> argv = {"/usr/bin/env", "XDG_CONFIG_HOME=" + config_, TETHER_CTL_BIN};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunProgram(argv, input, &out);
-  }
-  // Runs a command with --json that must succeed; its parsed output.
-  nlohmann::json Json(std::vector<std::string> args) {
-    args.push_back("--json");
-    int status = Run(args);
-    EXPECT_EQ(status, 0) << out;
-    auto json = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
-    EXPECT_FALSE(json.is_discarded()) << "not JSON: " << out;
-    return json;
-  }
-  int Login(const BrokerProcess& broker) {
-    return Run({"--broker", broker.url(), "--org", kOrg, "login", "--email", kOwnerEmail},
-               std::string(kOwnerPassword) + "\n");
-  }
-  std::string SessionPath() const { return config_ + "/tetherctl/session"; }
-
-  std::string out;
-
- private:
-  std::string config_;
-};
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

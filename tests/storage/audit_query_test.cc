@@ -93,5 +93,40 @@ TEST_F(AuditQueryTest, PrefixWildcardsAreLiteral) {
   EXPECT_TRUE(Seqs(wildcard).empty());
 }
 
+// Exports page forward: oldest first, after the last seq seen, below the bound fixed
+// when the export began, with the filters still applied.
+TEST_F(AuditQueryTest, OldestFirstPagesForwardBetweenAfterAndBeforeSeq) {
+  AuditQuery page;
+  page.oldest_first = true;
+  page.limit = 3;
+  page.before_seq = 10;  // seq 10 came after the export began
+  EXPECT_EQ(Seqs(page), (std::vector<std::uint64_t>{1, 2, 3}));
+  page.after_seq = 3;
+  EXPECT_EQ(Seqs(page), (std::vector<std::uint64_t>{4, 5, 6}));
+  page.after_seq = 6;
+  EXPECT_EQ(Seqs(page), (std::vector<std::uint64_t>{7, 8, 9}));
+  page.after_seq = 9;
+  EXPECT_TRUE(Seqs(page).empty());
+  AuditQuery filtered;
+  filtered.oldest_first = true;
+  filtered.actor = "8";
+  filtered.after_seq = 2;
+  filtered.limit = 2;
+  EXPECT_EQ(Seqs(filtered), (std::vector<std::uint64_t>{4, 6}));
+}
+
+TEST_F(AuditQueryTest, OldestFirstCarriesTheHashChainFields) {
+  AuditQuery first;
+  first.oldest_first = true;
+  first.limit = 2;
+  first.chain = 1;
+  auto events = store_->QueryAudit(first);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].prev_hash, "");
+  EXPECT_EQ((*events)[0].hash.size(), 64u);
+  EXPECT_EQ((*events)[1].prev_hash, (*events)[0].hash);
+}
+
 }  // namespace
 }  // namespace tether::storage

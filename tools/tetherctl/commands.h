@@ -19,5 +19,9 @@ void RegisterRoleCommands(Dispatcher& dispatcher);
 void RegisterGroupCommands(Dispatcher& dispatcher);
 // `support-access grant|extend|revoke|status` (support_access.cc).
 void RegisterSupportAccessCommands(Dispatcher& dispatcher);
+// `audit export` (audit.cc); after RegisterDatabaseCommands, which makes `audit`.
+void RegisterAuditCommands(Dispatcher& dispatcher);
+// `report sessions` (reports.cc).
+void RegisterReportCommands(Dispatcher& dispatcher);
 
 }  // namespace tether::tools::ctl

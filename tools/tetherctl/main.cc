@@ -18,5 +18,7 @@ int main(int argc, char** argv) {
   tether::tools::ctl::RegisterRoleCommands(dispatcher);
   tether::tools::ctl::RegisterGroupCommands(dispatcher);
   tether::tools::ctl::RegisterSupportAccessCommands(dispatcher);
+  tether::tools::ctl::RegisterAuditCommands(dispatcher);
+  tether::tools::ctl::RegisterReportCommands(dispatcher);
   return dispatcher.Run(argc, argv);
 }

@@ -155,6 +155,25 @@ Result<Value> BlockingClient::NextMessage(milliseconds timeout) {
   return message;
 }
 
+Result<Value> BlockingClient::NextMessageOrReply(std::uint64_t id, milliseconds timeout, bool* is_reply) {
+  *is_reply = false;
+  auto found = replies_.find(id);
+  if (found == replies_.end()) return WaitReply(id, timeout);  // says what is wrong with `id`
+  std::optional<Result<Value>>& slot = found->second;
+  // Events the broker sent before its reply are queued before the reply is seen: while
+  // any is queued, it comes first.
+  auto ready = [this, &slot] { return !messages_.empty() || slot.has_value() || closed_.has_value(); };
+  if (!RunUntil(ready, timeout)) return TimedOut(timeout, "a message or the reply to id " + std::to_string(id));
+  if (!messages_.empty()) {
+    Value message = std::move(messages_.front());
+    messages_.pop_front();
+    return message;
+  }
+  if (!slot.has_value()) return ClosedStatus();
+  *is_reply = true;
+  return WaitReply(id, timeout);
+}
+
 Result<std::vector<std::uint8_t>> BlockingClient::NextDataFrame(milliseconds timeout) {
   if (!RunUntil([this] { return !frames_.empty() || closed_.has_value(); }, timeout)) {
     return TimedOut(timeout, "a data frame");

@@ -230,6 +230,44 @@ struct AuditQuery {
   std::optional<std::string> outcome;
   std::optional<std::string> target;
   std::uint64_t before_seq = 0;  // the cursor: only events with seq below it (0: from the newest)
+  std::uint64_t after_seq = 0;   // only events with seq above it (exports page forward with it)
+  bool oldest_first = false;     // by seq ascending (exports) rather than descending
+  std::size_t limit = 100;
+};
+
+// Someone who took part in a session other than as its first controller (PROTOCOL.md
+// "report.sessions"): a view participant (a supervisor), or a controller by hand-over.
+struct SessionParticipant {
+  std::int64_t user_id = 0;
+  std::string email;  // "" when the user has been removed since
+  std::string name;
+  std::string mode;  // "view" | "control" (on the wire)
+  std::int64_t joined_at = 0;  // the first time they joined in this mode
+};
+
+// One session of a report, with what a report shows and what its scope check needs.
+struct SessionReportRow {
+  SessionRecord session;
+  std::string controller_email;  // "" when the controller has been removed since
+  std::string controller_name;
+  Value controller_scope;        // nil: all groups (as User::scope)
+  std::string device_name;       // unattended: "" when the device has been deleted since
+  std::int64_t device_group = 0;     // the device's group now (0: the default group)
+  std::string device_department;     // that group's department, "" for none
+  std::vector<SessionParticipant> participants;  // by joined_at
+};
+
+// Sessions of one organisation, newest first by (created_at, id) (PROTOCOL.md
+// "report.sessions"): every set filter must hold.
+struct SessionReportQuery {
+  std::int64_t org_id = 0;
+  std::optional<std::int64_t> from;  // created_at >= from (ms)
+  std::optional<std::int64_t> to;    // created_at < to (ms)
+  // Only sessions this user controlled: their controller now, or a controller by
+  // hand-over (0: any controller).
+  std::int64_t controlled_by = 0;
+  // The cursor: only sessions strictly older than (created_at, id) in that order.
+  std::optional<std::pair<std::int64_t, std::string>> before;
   std::size_t limit = 100;
 };
 
@@ -320,6 +358,12 @@ class Store {
   virtual Result<SessionRecord> GetSession(std::string_view session_id) = 0;
   virtual Result<std::vector<SessionRecord>> ListScheduledSessions() = 0;
   virtual Result<std::vector<SessionRecord>> EndOpenSessions(std::string_view reason, std::int64_t now) = 0;
+  // Records that `user_id` joined the session in `mode` ("view" | "control") at `at`;
+  // joining again in the same mode keeps the first time.
+  virtual Status AddSessionParticipant(std::string_view session_id, std::int64_t user_id, std::string_view mode,
+                                       std::int64_t at) = 0;
+  // Sessions matching the query with their controller, device and participants.
+  virtual Result<std::vector<SessionReportRow>> ReportSessions(const SessionReportQuery& query) = 0;
 
   // Notifications, newest first.
   virtual Result<Notification> CreateNotification(Notification notification) = 0;
@@ -353,7 +397,8 @@ class Store {
   // Events of one chain with seq >= from_seq, in seq order, at most `limit`.
   virtual Result<std::vector<AuditEvent>> ReadAudit(std::int64_t chain, std::uint64_t from_seq,
                                                     std::size_t limit) = 0;
-  // Events matching the query, newest first (by seq), at most query.limit.
+  // Events matching the query, newest first (by seq) unless query.oldest_first, at most
+  // query.limit.
   virtual Result<std::vector<AuditEvent>> QueryAudit(const AuditQuery& query) = 0;
   // Every chain that has events, a head record or a checkpoint (kSystemChain included).
   virtual Result<std::vector<std::int64_t>> AuditChains() = 0;

@@ -64,6 +64,11 @@ class BlockingClient {
 
   // The next event or unsolicited error not consumed by a Call, in arrival order.
   Result<Value> NextMessage(std::chrono::milliseconds timeout);
+  // For a streamed reply (audit.export: events, then the reply): the next event or
+  // unsolicited error not consumed by a Call, in arrival order, while there is one; then
+  // the reply to `id` (set `*is_reply`), as WaitReply gives it. Memory stays bounded
+  // when the caller handles each event before asking for the next.
+  Result<Value> NextMessageOrReply(std::uint64_t id, std::chrono::milliseconds timeout, bool* is_reply);
   // The next data frame (the whole msgpack array), in arrival order.
   Result<std::vector<std::uint8_t>> NextDataFrame(std::chrono::milliseconds timeout);
   // How the connection ended, or nullopt if it is still open after `timeout`.
