@@ -46,6 +46,7 @@ constexpr std::array kHandlers = {
     HandlerEntry{"session.supervise", &HandleSessionSupervise},
     HandlerEntry{"audit.query", &HandleAuditQuery},
     HandlerEntry{"audit.verify", &HandleAuditVerify},
+    HandlerEntry{"recording.get", &HandleRecordingGet},
     HandlerEntry{"session.handover", &HandleSessionHandover},
     HandlerEntry{"session.start", &HandleSessionStart},
     HandlerEntry{"deploy_key.create", &HandleDeployKeyCreate},

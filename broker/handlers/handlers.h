@@ -78,6 +78,7 @@ void HandleSessionSchedule(Request& request);
 void HandleSessionSupervise(Request& request);
 void HandleAuditQuery(Request& request);
 void HandleAuditVerify(Request& request);
+void HandleRecordingGet(Request& request);
 void HandleSessionHandover(Request& request);
 void HandleSessionStart(Request& request);
 void HandleDeviceRotateSecret(Request& request);

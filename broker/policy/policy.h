@@ -121,6 +121,11 @@ struct SessionFacts {
   std::string device_department;
 };
 bool SessionInScope(const Actor& actor, const SessionFacts& session);
+// Viewing a session's recording (recording.get): `reports` with the session in scope, or
+// `reports_own` for a session the actor controlled; anything else permission_denied. A
+// session of another organisation is not_found (checked after the privilege, so nothing
+// is confirmed to a caller who may view no recording at all).
+protocol::Status AuthorizeRecordingView(const Actor& actor, const SessionFacts& session);
 
 // Whether users of a role take a remote-support seat (POLICY.md "Licences").
 inline bool TakesSeat(const PrivilegeSet& role_privileges) { return Has(role_privileges, Privilege::kRemoteSupport); }

@@ -84,9 +84,10 @@ void SessionService::SetState(Session& session, SessionState state, const char* 
   });
 }
 
-protocol::Result<Session*> SessionService::CreateAttended(Connection& controller) {
+protocol::Result<Session*> SessionService::CreateAttended(Connection& controller, bool recorded) {
   auto session = std::make_unique<Session>();
   session->id = NewSessionId();
+  session->recorded = recorded;
   session->org_id = controller.identity().actor.org_id;
   session->attended = true;
   session->state = SessionState::kWaiting;
@@ -125,12 +126,14 @@ Session& SessionService::Schedule(Connection& controller, std::int64_t at, std::
   return added;
 }
 
-protocol::Status SessionService::StartScheduled(Session& session, Connection& controller, bool consent_required) {
+protocol::Status SessionService::StartScheduled(Session& session, Connection& controller, bool consent_required,
+                                                bool recorded) {
   std::int64_t now = broker_.clock().NowMs();
   if (session.state != SessionState::kScheduled) return Status::Conflict("the session is not scheduled");
   if (now < session.scheduled_at) {
     return Status::Conflict("the session is scheduled for " + std::to_string(session.scheduled_at) + " (ms)");
   }
+  session.recorded = recorded;  // the preference when it starts, not when it was planned
   session.controller_conn = controller.id();
   registry_.Attach(session, controller.id());
   if (session.attended) {
@@ -245,12 +248,14 @@ void SessionService::AskConsent(Session& session) {
 void SessionService::Activate(Session& session) {
   session.started_at = broker_.clock().NowMs();
   session.last_activity = session.started_at;
+  StartRecording(session);
   SetState(session, SessionState::kActive, "session.active", Value::MakeMap());
 }
 
 protocol::Result<Session*> SessionService::ConnectUnattended(Connection& controller, Connection& agent,
                                                              const storage::Device& device,
-                                                             const std::string& department, bool consent_required) {
+                                                             const std::string& department, bool consent_required,
+                                                             bool recorded) {
   if (registry_.FindByDevice(device.id) != nullptr) {
     return Status(ErrorCode::kDeviceBusy, "the device already has a controlled session");
   }
@@ -260,6 +265,7 @@ protocol::Result<Session*> SessionService::ConnectUnattended(Connection& control
   session->attended = false;
   session->state = SessionState::kConsent;
   session->consent_required = consent_required;
+  session->recorded = recorded;
   session->controller = controller.identity().user;
   session->controller_conn = controller.id();
   session->agent_conn = agent.id();
@@ -359,6 +365,7 @@ void SessionService::End(Session& session, EndReason reason, std::function<void(
   for (const Viewer& viewer : session.viewers) participants.push_back(viewer.connection_id);
   Value ended = Value::MapOf({{"session_id", session.id}, {"reason", record.end_reason}});
   for (const auto& [key, value] : extra.as_map()) ended.Set(key, value);
+  StopRecording(session);
   registry_.Remove(session.id);  // no frame is routed to it from here on
   for (std::uint64_t id : participants) {
     if (Connection* c = id ? broker_.FindConnection(id) : nullptr) relay_.OnDrained(*c);  // release holds
@@ -440,6 +447,7 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
     if (Connection* receiver = broker_.FindConnection(to)) relay_.Forward(sender, *receiver, bytes);
     if (file_chunk) return;  // files are the controller's business, not the watchers'
     if (frame.channel == 1) {  // keep the tail of the terminal for supervisors who join later
+      RecordOutput(*session, sender, frame.payload);
       session->screen.append(frame.payload.begin(), frame.payload.end());
       if (session->screen.size() > supervision_.screen_bytes) {
         session->screen.erase(0, session->screen.size() - supervision_.screen_bytes);

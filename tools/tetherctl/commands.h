@@ -17,5 +17,7 @@ void RegisterUserCommands(Dispatcher& dispatcher);
 void RegisterRoleCommands(Dispatcher& dispatcher);
 // `group list|create|delete`, `device move` (groups.cc).
 void RegisterGroupCommands(Dispatcher& dispatcher);
+// `recording get` (recordings.cc).
+void RegisterRecordingCommands(Dispatcher& dispatcher);
 
 }  // namespace tether::tools::ctl

@@ -17,5 +17,6 @@ int main(int argc, char** argv) {
   tether::tools::ctl::RegisterUserCommands(dispatcher);
   tether::tools::ctl::RegisterRoleCommands(dispatcher);
   tether::tools::ctl::RegisterGroupCommands(dispatcher);
+  tether::tools::ctl::RegisterRecordingCommands(dispatcher);
   return dispatcher.Run(argc, argv);
 }
