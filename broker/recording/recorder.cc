@@ -187,7 +187,7 @@ void Recorder::Fail(const std::string& session_id, File& file, const std::string
   }
 }
 
-void Recorder::CloseFile(const std::string& session_id, File& file, std::int64_t at_ms) {
+void Recorder::CloseFile(std::string session_id, File& file, std::int64_t at_ms) {
   if (!file.failed) {
     file.buffer += file.encoder.Finish(at_ms);
     Flush(session_id, file);

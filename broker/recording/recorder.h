@@ -99,7 +99,7 @@ class Recorder {
   void Apply(Job& job);
   void Flush(const std::string& session_id, File& file);
   void Fail(const std::string& session_id, File& file, const std::string& error);
-  void CloseFile(const std::string& session_id, File& file, std::int64_t at_ms);
+  void CloseFile(std::string session_id, File& file, std::int64_t at_ms);  // a copy: the key dies
   void Release(const std::unordered_map<std::string, std::size_t>& written);
 
   const std::string directory_;
