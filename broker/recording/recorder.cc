@@ -81,8 +81,9 @@ void Recorder::Resize(const std::string& session_id, std::int64_t at_ms, std::ui
   Enqueue(std::move(job));
 }
 
-void Recorder::Close(const std::string& session_id, std::int64_t at_ms) {
+void Recorder::Close(const std::string& session_id, std::int64_t at_ms, std::function<void()> closed) {
   Job job;
+  job.closed = std::move(closed);
   job.kind = Job::Kind::kClose;
   job.session_id = session_id;
   job.at_ms = at_ms;
@@ -140,7 +141,10 @@ void Recorder::Apply(Job& job) {
     return;
   }
   auto it = files_.find(job.session_id);
-  if (it == files_.end()) return;
+  if (it == files_.end()) {
+    if (job.closed) post_(std::move(job.closed));  // nothing was open (a second Close)
+    return;
+  }
   File& file = it->second;
   switch (job.kind) {
     case Job::Kind::kOutput:
@@ -153,7 +157,7 @@ void Recorder::Apply(Job& job) {
       if (!file.failed) file.buffer += file.encoder.Resize(job.at_ms, job.header.cols, job.header.rows);
       break;
     case Job::Kind::kClose:
-      CloseFile(job.session_id, file, job.at_ms);
+      CloseFile(job.session_id, file, job.at_ms, std::move(job.closed));
       break;
     case Job::Kind::kOpen:
       break;
@@ -187,7 +191,7 @@ void Recorder::Fail(const std::string& session_id, File& file, const std::string
   }
 }
 
-void Recorder::CloseFile(std::string session_id, File& file, std::int64_t at_ms) {
+void Recorder::CloseFile(std::string session_id, File& file, std::int64_t at_ms, std::function<void()> closed) {
   if (!file.failed) {
     file.buffer += file.encoder.Finish(at_ms);
     Flush(session_id, file);
@@ -197,8 +201,11 @@ void Recorder::CloseFile(std::string session_id, File& file, std::int64_t at_ms)
     ::close(file.fd);
   }
   files_.erase(session_id);  // `file` is gone from here on
-  std::lock_guard lock(mutex_);
-  writing_.erase(session_id);
+  {
+    std::lock_guard lock(mutex_);
+    writing_.erase(session_id);
+  }
+  if (closed) post_(std::move(closed));
 }
 
 void Recorder::Release(const std::unordered_map<std::string, std::size_t>& written) {

@@ -65,8 +65,9 @@ class Recorder {
   // budget: pause the producer until `drained` names this recording.
   bool Output(const std::string& session_id, std::int64_t at_ms, std::span<const std::uint8_t> bytes);
   void Resize(const std::string& session_id, std::int64_t at_ms, std::uint32_t cols, std::uint32_t rows);
-  // Ends a recording: what is queued is written, the file synced and closed.
-  void Close(const std::string& session_id, std::int64_t at_ms);
+  // Ends a recording: what is queued is written, the file synced and closed; then
+  // `closed` (when given) runs on the loop.
+  void Close(const std::string& session_id, std::int64_t at_ms, std::function<void()> closed = nullptr);
   // Whether the recording is open or still has writes pending (from Open until the writer
   // closed the file).
   bool Writing(const std::string& session_id) const;
@@ -83,6 +84,7 @@ class Recorder {
     std::string bytes;       // kOutput
     AsciicastHeader header;  // kOpen; cols and rows also for kResize
     std::int64_t org_id = 0;  // kOpen
+    std::function<void()> closed;  // kClose
   };
   // A recording as the writer thread holds it.
   struct File {
@@ -99,7 +101,8 @@ class Recorder {
   void Apply(Job& job);
   void Flush(const std::string& session_id, File& file);
   void Fail(const std::string& session_id, File& file, const std::string& error);
-  void CloseFile(std::string session_id, File& file, std::int64_t at_ms);  // a copy: the key dies
+  // `session_id` is a copy: the map key it may come from dies here.
+  void CloseFile(std::string session_id, File& file, std::int64_t at_ms, std::function<void()> closed = nullptr);
   void Release(const std::unordered_map<std::string, std::size_t>& written);
 
   const std::string directory_;

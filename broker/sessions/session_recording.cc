@@ -39,10 +39,10 @@ void SessionService::RecordResize(Session& session, std::uint32_t cols, std::uin
   if (session.recording) broker_.recorder().Resize(session.id, broker_.clock().NowMs(), cols, rows);
 }
 
-void SessionService::StopRecording(Session& session) {
+void SessionService::StopRecording(Session& session, std::function<void()> closed) {
   if (!session.recording) return;
   session.recording = false;
-  broker_.recorder().Close(session.id, broker_.clock().NowMs());
+  broker_.recorder().Close(session.id, broker_.clock().NowMs(), std::move(closed));
   relay_.Release(session.recording_hold);  // nothing more is recorded: the agent goes on
 }
 

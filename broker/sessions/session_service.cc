@@ -365,17 +365,22 @@ void SessionService::End(Session& session, EndReason reason, std::function<void(
   for (const Viewer& viewer : session.viewers) participants.push_back(viewer.connection_id);
   Value ended = Value::MapOf({{"session_id", session.id}, {"reason", record.end_reason}});
   for (const auto& [key, value] : extra.as_map()) ended.Set(key, value);
-  StopRecording(session);
-  registry_.Remove(session.id);  // no frame is routed to it from here on
-  for (std::uint64_t id : participants) {
-    if (Connection* c = id ? broker_.FindConnection(id) : nullptr) relay_.OnDrained(*c);  // release holds
-  }
-  broker_.audit().Record(std::move(event), [this, participants, ended, after = std::move(after)](Status) {
+  // Announced once audited and, when recorded, once the recording is closed and synced:
+  // whoever is told the session ended can fetch the whole recording.
+  auto waits = std::make_shared<int>(session.recording ? 2 : 1);
+  auto announce = [this, participants, ended, waits, after = std::move(after)] {
+    if (--*waits > 0) return;
     for (std::uint64_t id : participants) {
       if (Connection* c = id ? broker_.FindConnection(id) : nullptr) c->SendEvent("session.ended", ended);
     }
     if (after) after();
-  });
+  };
+  StopRecording(session, announce);
+  registry_.Remove(session.id);  // no frame is routed to it from here on
+  for (std::uint64_t id : participants) {
+    if (Connection* c = id ? broker_.FindConnection(id) : nullptr) relay_.OnDrained(*c);  // release holds
+  }
+  broker_.audit().Record(std::move(event), [announce](Status) { announce(); });
 }
 
 void SessionService::OnConnectionClosed(std::uint64_t connection_id, bool is_agent) {

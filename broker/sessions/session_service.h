@@ -131,7 +131,8 @@ class SessionService {
   void DeliverToViewers(Session& session, std::span<const std::uint8_t> bytes);
   void StartRecording(Session& session);
   void RecordOutput(Session& session, Connection& agent, std::span<const std::uint8_t> terminal_output);
-  void StopRecording(Session& session);
+  // `closed` runs once the file is closed and synced (not at all when not recording).
+  void StopRecording(Session& session, std::function<void()> closed);
   void NoticeDrops(Session& session);
 
   SessionTimeouts timeouts_;
