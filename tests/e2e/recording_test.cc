@@ -190,5 +190,27 @@ TEST(Recording, ViewingFollowsTheReportsPrivilegesAndEveryRefusalIsAudited) {
                                                               "failed " + owner_id, "failed " + owner_id}));
 }
 
+TEST(Recording, ABrokerKilledMidSessionLeavesAPlayableRecording) {
+  BrokerProcess broker;
+  auto owner = LoggedInOwner(broker);
+  SetRecording(*owner, true);
+  LiveSession live = StartWithAgent(broker, *owner, "customer");
+  ASSERT_TRUE(ShellAnswers(*owner, live.id, "echo before-crash-$((5*5))\r", "before-crash-25"));
+  std::string file = broker.dir() + "/recordings/" + live.id + ".cast";
+  for (int i = 0; i < 200 && !Contains(ReadFile(file), "before-crash-25"); ++i) std::this_thread::sleep_for(10ms);
+  broker.Kill();  // kill -9: no close, no final sync
+  int status = 0;
+  std::string replayed = AsciinemaCat(file, &status);
+  EXPECT_EQ(status, 0) << replayed;
+  EXPECT_TRUE(Contains(replayed, "before-crash-25")) << replayed;
+
+  // After the restart the session is ended (broker_restart) and its recording complete.
+  ASSERT_TRUE(broker.Restart());
+  owner = LoggedInOwner(broker);
+  Value chunk = Ok(*owner, Req({{"t", "recording.get"}, {"session_id", live.id}}));
+  EXPECT_TRUE(chunk.Find("complete")->as_bool());
+  EXPECT_EQ(chunk.Find("data")->as_binary().size(), ReadFile(file).size());
+}
+
 }  // namespace
 }  // namespace tether::e2e
