@@ -50,7 +50,7 @@ struct Session {
   std::int64_t org_id = 0;
   bool attended = true;
   SessionState state = SessionState::kWaiting;
-  bool recorded = false;  // the organisation's `recording` preference when it was created
+  bool recorded = false;  // the organisation's `recording` preference when it was created (or started)
   bool consent_required = true;
 
   storage::User controller;             // who controls it (their user record at start)

@@ -451,8 +451,9 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
                                                                           : session->controller_conn;
     if (Connection* receiver = broker_.FindConnection(to)) relay_.Forward(sender, *receiver, bytes);
     if (file_chunk) return;  // files are the controller's business, not the watchers'
-    if (frame.channel == 1) {  // keep the tail of the terminal for supervisors who join later
+    if (frame.channel == 1) {
       RecordOutput(*session, sender, frame.payload);
+      // Keep the tail of the terminal for supervisors who join later.
       session->screen.append(frame.payload.begin(), frame.payload.end());
       if (session->screen.size() > supervision_.screen_bytes) {
         session->screen.erase(0, session->screen.size() - supervision_.screen_bytes);

@@ -198,6 +198,11 @@ TEST(Recording, ABrokerKilledMidSessionLeavesAPlayableRecording) {
   ASSERT_TRUE(ShellAnswers(*owner, live.id, "echo before-crash-$((5*5))\r", "before-crash-25"));
   std::string file = broker.dir() + "/recordings/" + live.id + ".cast";
   for (int i = 0; i < 200 && !Contains(ReadFile(file), "before-crash-25"); ++i) std::this_thread::sleep_for(10ms);
+  Value live_chunk = Ok(*owner, Req({{"t", "recording.get"}, {"session_id", live.id}}));
+  EXPECT_FALSE(live_chunk.Find("complete")->as_bool()) << "still being recorded";
+  const Value::Bytes& so_far = live_chunk.Find("data")->as_binary();
+  ASSERT_FALSE(so_far.empty());
+  EXPECT_EQ(so_far.back(), '\n') << "a live recording is served up to its last whole line";
   broker.Kill();  // kill -9: no close, no final sync
   int status = 0;
   std::string replayed = AsciinemaCat(file, &status);
