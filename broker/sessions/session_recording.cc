@@ -29,6 +29,7 @@ void SessionService::RecordOutput(Session& session, Connection& agent, std::span
   if (!session.recording) return;
   // Over the recording's budget: the agent waits for the writer, as for a slow receiver.
   if (broker_.recorder().Output(session.id, broker_.clock().NowMs(), terminal_output)) {
+    ++broker_.metrics().recording_pauses;
     relay_.HoldFor(session.recording_hold, agent);
   }
 }
@@ -52,6 +53,7 @@ void SessionService::OnRecordingDrained(const std::string& session_id) {
 
 void SessionService::OnRecordingFailed(const std::string& session_id, std::int64_t org_id, const std::string& error) {
   Log(LogLevel::kError, "recording_failed", {{"session", session_id}, {"error", error}});
+  ++broker_.metrics().recording_failures;
   if (Session* session = registry_.Find(session_id); session != nullptr && session->recording) {
     session->recording = false;  // the writer discards the rest; the session goes on
     broker_.recorder().Close(session_id, broker_.clock().NowMs());

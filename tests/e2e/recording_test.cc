@@ -217,5 +217,23 @@ TEST(Recording, ABrokerKilledMidSessionLeavesAPlayableRecording) {
   EXPECT_EQ(chunk.Find("data")->as_binary().size(), ReadFile(file).size());
 }
 
+TEST(Recording, AWriterFallingBehindPausesTheAgentAndLosesNothing) {
+  // A budget of 64 bytes: nearly every output frame leaves the recording's queue over it,
+  // so the agent is paused until the writer catches up, frame after frame.
+  BrokerProcess broker(BrokerOptions().Config("frame_budget_bytes = 64\n"));
+  auto owner = LoggedInOwner(broker);
+  SetRecording(*owner, true);
+  LiveSession live = StartWithAgent(broker, *owner, "customer");
+  ASSERT_TRUE(ShellAnswers(*owner, live.id, "seq 100001 130000; echo seq-$((2*5))-done\r", "seq-10-done"));
+  Ok(*owner, Req({{"t", "session.end"}, {"session_id", live.id}}));
+  EXPECT_GT(ReadMetric(broker, "tether_recording_pauses_total"), 0u);
+  int status = 0;
+  std::string replayed = AsciinemaCat(broker.dir() + "/recordings/" + live.id + ".cast", &status);
+  EXPECT_EQ(status, 0);
+  std::string numbers;
+  for (int n = 100001; n <= 130000; ++n) numbers += std::to_string(n) + "\r\n";
+  EXPECT_TRUE(Contains(replayed, numbers + "seq-10-done")) << "every line recorded, in order";
+}
+
 }  // namespace
 }  // namespace tether::e2e
