@@ -54,7 +54,8 @@ Chunk ReadChunk(const std::string& path, std::uint64_t offset, bool writing, con
   Chunk chunk;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    chunk.status = errno == ENOENT ? Status::NotFound("session '" + session_id +
+    bool missing = errno == ENOENT || errno == ENOTDIR;  // no file, or no recordings directory
+    chunk.status = missing ? Status::NotFound("session '" + session_id +
                                                       "' has no recording (it never became active, or its file "
                                                       "could not be written)")
                                    : Status::Internal("cannot read the recording: " + std::string(std::strerror(errno)));

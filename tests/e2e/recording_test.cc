@@ -235,5 +235,26 @@ TEST(Recording, AWriterFallingBehindPausesTheAgentAndLosesNothing) {
   EXPECT_TRUE(Contains(replayed, numbers + "seq-10-done")) << "every line recorded, in order";
 }
 
+TEST(Recording, AFileThatCannotBeWrittenIsAuditedAndTheSessionGoesOn) {
+  BrokerProcess broker(BrokerOptions().Args({"--recordings-dir", "/dev/null/recordings"}));
+  auto owner = LoggedInOwner(broker);
+  SetRecording(*owner, true);
+  LiveSession live = StartWithAgent(broker, *owner, "customer");
+  EXPECT_TRUE(ShellAnswers(*owner, live.id, "echo still-$((3+4))\r", "still-7"));
+  Value failed;
+  for (int i = 0; i < 200 && (failed.is_nil() || failed.as_array().empty()); ++i) {
+    failed = *Ok(*owner, Req({{"t", "audit.query"}, {"action", "recording.failed"}})).Find("events");
+    if (failed.as_array().empty()) std::this_thread::sleep_for(10ms);  // audited once the writer reports it
+  }
+  ASSERT_EQ(failed.as_array().size(), 1u);
+  EXPECT_EQ(failed.as_array()[0].Find("session_id")->as_string(), live.id);
+  EXPECT_EQ(failed.as_array()[0].Find("outcome")->as_string(), "failed");
+  EXPECT_TRUE(Contains(failed.as_array()[0].Find("details")->Find("error")->as_string(), "cannot create"));
+  Ok(*owner, Req({{"t", "session.end"}, {"session_id", live.id}}));
+  EXPECT_TRUE(Contains(Refused(*owner, Req({{"t", "recording.get"}, {"session_id", live.id}}), ErrorCode::kNotFound),
+                       "has no recording"));
+  EXPECT_EQ(ReadMetric(broker, "tether_recording_failures_total"), 1u);
+}
+
 }  // namespace
 }  // namespace tether::e2e
