@@ -11,7 +11,7 @@
 namespace tether::broker {
 
 Broker::Broker(const BrokerConfig& config, Clock& clock, TestClock* test_clock,
-               storage::StorageThread& storage, uv_loop_t* loop)
+               storage::StorageThread& storage, uv_loop_t* loop, LoopPoster& poster)
     : config_(config),
       clock_(clock),
       test_clock_(test_clock),
@@ -33,6 +33,15 @@ Broker::Broker(const BrokerConfig& config, Clock& clock, TestClock* test_clock,
   supervision.slow_consumer_bytes = config.slow_consumer_bytes;
   sessions_ = std::make_unique<SessionService>(*this, timeouts, config.frame_budget_bytes, supervision);
   support_access_ = std::make_unique<SupportAccess>(*this);
+  Recorder::Events events;
+  events.drained = [this](const std::string& session_id) { sessions_->OnRecordingDrained(session_id); };
+  events.failed = [this](const std::string& session_id, std::int64_t org_id, const std::string& error) {
+    sessions_->OnRecordingFailed(session_id, org_id, error);
+  };
+  // A recording's queue gets the same budget as a receiving connection (Relay).
+  recorder_ = std::make_unique<Recorder>(RecordingsDirectory(config), config.frame_budget_bytes,
+                                         [&poster](std::function<void()> task) { poster.Post(std::move(task)); },
+                                         std::move(events));
 }
 
 Broker::~Broker() = default;

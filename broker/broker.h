@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/loop_poster.h"
 #include "http/metrics.h"
+#include "recording/recorder.h"
 #include "tether/storage/storage_thread.h"
 
 namespace tether::broker {
@@ -29,9 +30,10 @@ class SupportAccess;
 
 class Broker {
  public:
-  // `test_clock` is non-null only under --test-clock (it is then also `clock`).
+  // `test_clock` is non-null only under --test-clock (it is then also `clock`). `poster`
+  // carries the recorder's notices back to the loop.
   Broker(const BrokerConfig& config, Clock& clock, TestClock* test_clock,
-         storage::StorageThread& storage, uv_loop_t* loop);
+         storage::StorageThread& storage, uv_loop_t* loop, LoopPoster& poster);
   ~Broker();
 
   const BrokerConfig& config() const { return config_; }
@@ -46,11 +48,15 @@ class Broker {
   auth::FailureLimiter& key_guesses() { return key_guesses_; }
   SessionService& sessions() { return *sessions_; }
   SupportAccess& support_access() { return *support_access_; }
+  Recorder& recorder() { return *recorder_; }
 
   // The periodic sweep of deadlines — sessions, support access expiry, audit retention —
   // a few times a second, on the loop, against clock().
   void StartTimers();
   void StopTimers();
+  // Shutdown, after the sessions ended: writes and closes every recording (the writer
+  // thread finishes its queue), before the loop poster closes.
+  void StopRecorder() { recorder_->Stop(); }
 
   // Runs `job` on the storage thread and `done` on the loop with its result.
   template <typename R>
@@ -109,6 +115,7 @@ class Broker {
   auth::FailureLimiter key_guesses_;
   std::unique_ptr<SessionService> sessions_;
   std::unique_ptr<SupportAccess> support_access_;
+  std::unique_ptr<Recorder> recorder_;  // after sessions_: its notices go to them
   uv_timer_t* sweep_timer_ = nullptr;  // owned; freed in its close callback
   std::unordered_map<std::uint64_t, Connection*> connections_;
   std::uint64_t last_connection_id_ = 0;

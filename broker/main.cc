@@ -22,7 +22,7 @@ namespace tb = tether::broker;
 namespace {
 
 struct Flags {
-  std::string config_file, db, listen, tls_cert, tls_key, log_level, port_file;
+  std::string config_file, db, listen, tls_cert, tls_key, log_level, port_file, recordings_dir;
   bool test_clock = false;
   std::int64_t hello_timeout_ms = 0;
 };
@@ -34,6 +34,7 @@ tether::protocol::Status BuildConfig(const Flags& flags, tb::BrokerConfig& confi
     if (!s.ok()) return s;
   }
   if (!flags.db.empty()) config.db_path = flags.db;
+  if (!flags.recordings_dir.empty()) config.recordings_dir = flags.recordings_dir;
   if (!flags.listen.empty()) {
     auto s = tb::ParseListen(flags.listen, config);
     if (!s.ok()) return tether::protocol::Status::BadRequest("--listen: " + s.message());
@@ -88,8 +89,9 @@ class Process {
     if (self->broker_.connection_count() > 0 && uv_now(self->loop_) < self->deadline_) return;
     uv_timer_stop(handle);
     self->broker_.StopTimers();
+    self->broker_.StopRecorder();  // every recording written and closed
     if (self->reader_ != nullptr) self->reader_->Stop();
-    self->storage_.Stop();  // commits every queued audit event
+    self->storage_.Stop();  // commits every queued audit event (recording failures too)
     self->poster_.Close();
     self->server_.BeginDestroy();
     for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&self->sigterm_),
@@ -148,13 +150,14 @@ int Run(const tb::BrokerConfig& config, const std::string& port_file) {
     tb::SystemClock system_clock;
     tb::TestClock test_clock;
     tb::Clock& clock = config.test_clock ? static_cast<tb::Clock&>(test_clock) : system_clock;
-    tb::Broker broker(config, clock, config.test_clock ? &test_clock : nullptr, storage, &loop);
+    tb::Broker broker(config, clock, config.test_clock ? &test_clock : nullptr, storage, &loop, poster);
     std::unique_ptr<tether::storage::StorageThread> reader = OpenReader(config.db_path, poster);
     broker.set_reader(reader.get());
     lws_set_log_level(LLL_ERR | LLL_WARN, nullptr);  // before the context (STACK-NOTES.md)
     auto server = tb::LwsServer::Start(broker, &loop, config);
     if (!server.ok()) {
       std::fprintf(stderr, "tether-broker: %s\n", server.status().message().c_str());
+      broker.StopRecorder();
       if (reader) reader->Stop();
       storage.Stop();
       poster.Close();
@@ -174,7 +177,8 @@ int Run(const tb::BrokerConfig& config, const std::string& port_file) {
     tb::Log(tb::LogLevel::kInfo, "listening",
             {{"address", config.listen_host + ":" + std::to_string((*server)->port())},
              {"tls", config.tls_cert.empty() ? "off" : "on"},
-             {"db", config.db_path}});
+             {"db", config.db_path},
+             {"recordings", tb::RecordingsDirectory(config)}});
     Process process(broker, **server, storage, reader.get(), poster, &loop);
     broker.StartTimers();
     broker.sessions().RecoverAfterRestart();
@@ -194,6 +198,8 @@ int main(int argc, char** argv) {
   Flags flags;
   app.add_option("--config", flags.config_file, "TOML configuration file")->check(CLI::ExistingFile);
   app.add_option("--db", flags.db, "SQLite database file (default var/tether.db)");
+  app.add_option("--recordings-dir", flags.recordings_dir,
+                 "where session recordings are written (default: 'recordings' beside the database)");
   app.add_option("--listen", flags.listen, "HOST:PORT to listen on (default 127.0.0.1:7070; port 0 = any)");
   app.add_option("--tls-cert", flags.tls_cert, "PEM certificate: serve wss://")->check(CLI::ExistingFile);
   app.add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <toml++/toml.h>
 
+#include <filesystem>
 #include <functional>
 #include <map>
 
@@ -48,6 +49,7 @@ const std::map<std::string, Apply>& Keys() {
          return s.ok() ? s : Status::BadRequest(where + " " + s.message());
        }},
       {"db", String(&BrokerConfig::db_path)},
+      {"recordings_dir", String(&BrokerConfig::recordings_dir)},
       {"tls_cert", String(&BrokerConfig::tls_cert)},
       {"tls_key", String(&BrokerConfig::tls_key)},
       {"log_level", [](const toml::node& node, BrokerConfig& c, const std::string& where) {
@@ -103,6 +105,12 @@ Status ParseListen(const std::string& text, BrokerConfig& config) {
   config.listen_host = host;
   config.listen_port = static_cast<std::uint16_t>(port);
   return Status::Ok();
+}
+
+std::string RecordingsDirectory(const BrokerConfig& config) {
+  if (!config.recordings_dir.empty()) return config.recordings_dir;
+  std::filesystem::path db(config.db_path);
+  return (db.has_parent_path() ? db.parent_path() / "recordings" : std::filesystem::path("recordings")).string();
 }
 
 bool IsLoopbackHost(const std::string& host) {

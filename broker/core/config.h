@@ -17,6 +17,7 @@ struct BrokerConfig {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 7070;
   std::string db_path = "var/tether.db";
+  std::string recordings_dir;  // "" : "recordings" beside the database file
   std::string tls_cert;  // both set: wss://
   std::string tls_key;
   bool test_clock = false;  // enables test.clock.advance; loopback only
@@ -61,6 +62,9 @@ struct BrokerConfig {
 protocol::Status LoadConfigFile(const std::string& path, BrokerConfig& config);
 // Parses "HOST:PORT" into the config's listen fields.
 protocol::Status ParseListen(const std::string& text, BrokerConfig& config);
+// Where session recordings are written: recordings_dir, else "recordings" beside the
+// database file.
+std::string RecordingsDirectory(const BrokerConfig& config);
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool IsLoopbackHost(const std::string& host);
 

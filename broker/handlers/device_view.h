@@ -1,6 +1,7 @@
 // A device as session requests need it: its record, its group's department (scope) and
 // whether its sessions need the end user's consent (the organisation's or the group's
-// session_confirmation). Loaded on the storage thread.
+// session_confirmation), and whether they are recorded (its `recording`). Loaded on the
+// storage thread.
 #pragma once
 
 #include <functional>
@@ -16,6 +17,7 @@ struct DeviceView {
   storage::Device device;
   std::string department;
   bool confirmation_required = false;
+  bool recorded = false;
 };
 
 DeviceView LoadDevice(storage::Store& store, std::int64_t org_id, const std::string& device_id);

@@ -77,6 +77,7 @@ DeviceView LoadDevice(storage::Store& store, std::int64_t org_id, const std::str
   auto org = store.GetOrganization(org_id);
   const Value* wanted = org.ok() ? org->preferences.Find("session_confirmation") : nullptr;
   view.confirmation_required = group_wants || (wanted && wanted->is_bool() && wanted->as_bool());
+  view.recorded = OrganisationRecords(store, org_id);
   return view;
 }
 
@@ -164,12 +165,14 @@ void HandleSessionConnect(Request& request) {
         Connection* agent = c->broker().DeviceConnection(id);
         if (agent == nullptr) return RefuseAudited(*c, re, "session.connect", id, Status(ErrorCode::kDeviceOffline, "the device is offline"));
         auto session = c->broker().sessions().ConnectUnattended(*c, *agent, view.device, view.department,
-                                                                view.confirmation_required);
+                                                                view.confirmation_required, view.recorded);
         if (!session.ok()) return RefuseAudited(*c, re, "session.connect", id, session.status());
         storage::AuditEvent event = c->NewAuditEvent("session.created", kOutcomeOk);
         event.session_id = (*session)->id;
         event.target = id;
-        event.details = Value::MapOf({{"mode", "unattended"}, {"consent_required", view.confirmation_required}});
+        event.details = Value::MapOf({{"mode", "unattended"},
+                                      {"consent_required", view.confirmation_required},
+                                      {"recorded", view.recorded}});
         std::string session_id = (*session)->id;
         ConfirmAfterAudit(ref, re, std::move(event), [re, session_id](Connection& done) {
           done.Reply(re, Value::MapOf({{"session_id", session_id}}));

@@ -52,6 +52,7 @@ constexpr std::array kHandlers = {
     HandlerEntry{"support_access.get", &HandleSupportAccessGet},
     HandlerEntry{"audit.export", &HandleAuditExport},
     HandlerEntry{"report.sessions", &HandleReportSessions},
+    HandlerEntry{"recording.get", &HandleRecordingGet},
     HandlerEntry{"session.handover", &HandleSessionHandover},
     HandlerEntry{"session.start", &HandleSessionStart},
     HandlerEntry{"deploy_key.create", &HandleDeployKeyCreate},
@@ -80,7 +81,7 @@ constexpr std::string_view kAuditedByTheirHandler[] = {
     "notification.list", "auth.password.change", "auth.totp.enroll", "auth.totp.confirm", "auth.totp.disable",
     "audit.query", "audit.verify", "deploy_key.create", "device.delete", "device.rotate_secret",
     "support_access.grant", "support_access.update", "support_access.revoke", "support_access.get",
-    "audit.export", "report.sessions",
+    "audit.export", "report.sessions", "recording.get",
 };
 
 }  // namespace

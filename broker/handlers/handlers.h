@@ -86,6 +86,7 @@ void HandleAuditQuery(Request& request);
 void HandleAuditVerify(Request& request);
 void HandleAuditExport(Request& request);
 void HandleReportSessions(Request& request);
+void HandleRecordingGet(Request& request);
 void HandleSessionHandover(Request& request);
 void HandleSessionStart(Request& request);
 void HandleDeviceRotateSecret(Request& request);

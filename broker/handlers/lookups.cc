@@ -85,4 +85,10 @@ Result<policy::Actor> ActorFor(storage::Store& store, const storage::User& user)
   return actor;
 }
 
+bool OrganisationRecords(storage::Store& store, std::int64_t org_id) {
+  auto org = store.GetOrganization(org_id);
+  const protocol::Value* recording = org.ok() ? org->preferences.Find("recording") : nullptr;
+  return recording != nullptr && recording->is_bool() && recording->as_bool();
+}
+
 }  // namespace tether::broker

@@ -31,6 +31,9 @@ policy::Scope ScopeOf(const storage::User& user);
 // section 5.2: no replay). On success records the step in `user`; the caller stores it.
 protocol::Status AcceptTotpCode(storage::User& user, std::string_view code, std::int64_t now_ms);
 
+// Whether the organisation records its sessions (its `recording` preference; off when unset).
+bool OrganisationRecords(storage::Store& store, std::int64_t org_id);
+
 // The actor a user acts as: role privileges resolved, scope, support flag.
 protocol::Result<policy::Actor> ActorFor(storage::Store& store, const storage::User& user);
 

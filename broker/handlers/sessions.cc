@@ -58,6 +58,21 @@ Value SessionToWire(SessionService& sessions, const Session& session) {
 
 protocol::Result<Session*> VisibleSessionFor(Request& request) { return VisibleSession(request); }
 
+// Creates the session once the organisation's `recording` preference is known.
+void CreateAttendedSession(Connection& c, std::uint64_t re, bool recorded) {
+  auto session = c.broker().sessions().CreateAttended(c, recorded);
+  if (!session.ok()) return c.ReplyError(re, session.status());
+  Session& s = **session;
+  storage::AuditEvent event = c.NewAuditEvent("session.created", kOutcomeOk);
+  event.session_id = s.id;
+  event.details = Value::MapOf({{"mode", "attended"},
+                                {"key_expires_at", static_cast<std::uint64_t>(s.key_expires_at)},
+                                {"recorded", recorded}});
+  Value reply = Value::MapOf(
+      {{"session_id", s.id}, {"key", s.key}, {"expires_at", static_cast<std::uint64_t>(s.key_expires_at)}});
+  ConfirmAfterAudit(c.ref(), re, std::move(event), [re, reply](Connection& done) { done.Reply(re, reply); });
+}
+
 void HandleSessionCreate(Request& request) {
   Connection& c = request.connection;
   Status allowed = policy::Authorize(c.identity().actor, policy::Action::kSessionCreate);
@@ -70,16 +85,11 @@ void HandleSessionCreate(Request& request) {
     return ConfirmAfterAudit(c.ref(), request.id, std::move(refused),
                              [re = request.id, allowed](Connection& done) { done.ReplyError(re, allowed); });
   }
-  auto session = c.broker().sessions().CreateAttended(c);
-  if (!session.ok()) return c.ReplyError(request.id, session.status());
-  Session& s = **session;
-  storage::AuditEvent event = c.NewAuditEvent("session.created", kOutcomeOk);
-  event.session_id = s.id;
-  event.details = Value::MapOf({{"mode", "attended"}, {"key_expires_at", static_cast<std::uint64_t>(s.key_expires_at)}});
-  Value reply = Value::MapOf(
-      {{"session_id", s.id}, {"key", s.key}, {"expires_at", static_cast<std::uint64_t>(s.key_expires_at)}});
-  ConfirmAfterAudit(c.ref(), request.id, std::move(event),
-                    [re = request.id, reply](Connection& done) { done.Reply(re, reply); });
+  std::int64_t org_id = c.identity().actor.org_id;
+  c.broker().OnStorage<bool>([org_id](storage::Store& store) { return OrganisationRecords(store, org_id); },
+                             [ref = c.ref(), re = request.id](bool recorded) {
+                               if (Connection* c = ref.Get()) CreateAttendedSession(*c, re, recorded);
+                             });
 }
 
 void HandleSessionEnd(Request& request) {
@@ -170,6 +180,7 @@ void HandleSessionResize(Request& request) {
   if (s == nullptr || s->controller_conn != c.id()) {
     return c.ReplyError(request.id, Status::NotFound("no session '" + *id + "' that you control"));
   }
+  c.broker().sessions().RecordResize(*s, static_cast<std::uint32_t>(*cols), static_cast<std::uint32_t>(*rows));
   if (Connection* agent = c.broker().FindConnection(s->agent_conn)) {
     agent->SendEvent("session.resize", Value::MapOf({{"session_id", s->id}, {"cols", *cols}, {"rows", *rows}}));
   }
@@ -233,10 +244,10 @@ void HandleSessionStart(Request& request) {
   if (session == nullptr || session->controller.id != c.identity().actor.user_id) {
     return c.ReplyError(request.id, Status::NotFound("no scheduled session '" + *id + "' of yours"));
   }
-  auto start = [re = request.id, id = *id](Connection& c, bool consent_required) {
+  auto start = [re = request.id, id = *id](Connection& c, bool consent_required, bool recorded) {
     Session* session = c.broker().sessions().registry().Find(id);
     if (session == nullptr) return c.ReplyError(re, Status::NotFound("the session has gone"));
-    Status started = c.broker().sessions().StartScheduled(*session, c, consent_required);
+    Status started = c.broker().sessions().StartScheduled(*session, c, consent_required, recorded);
     if (!started.ok()) return c.ReplyError(re, started);
     Value reply = Value::MapOf({{"session_id", session->id}});
     if (session->attended) {
@@ -245,13 +256,18 @@ void HandleSessionStart(Request& request) {
     }
     c.Reply(re, std::move(reply));
   };
-  if (session->attended) return start(c, true);
-  // Unattended: whether the user must consent is the organisation's or the group's call.
   std::int64_t org_id = c.identity().actor.org_id;
+  if (session->attended) {
+    return c.broker().OnStorage<bool>([org_id](storage::Store& store) { return OrganisationRecords(store, org_id); },
+                                      [ref = c.ref(), start](bool recorded) {
+                                        if (Connection* c = ref.Get()) start(*c, true, recorded);
+                                      });
+  }
+  // Unattended: whether the user must consent is the organisation's or the group's call.
   c.broker().OnStorage<DeviceView>(
       [org_id, device = session->device_id](storage::Store& store) { return LoadDevice(store, org_id, device); },
       [ref = c.ref(), start](DeviceView view) {
-        if (Connection* c = ref.Get()) start(*c, view.confirmation_required);
+        if (Connection* c = ref.Get()) start(*c, view.confirmation_required, view.recorded);
       });
 }
 

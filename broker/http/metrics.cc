@@ -30,6 +30,10 @@ std::string RenderPrometheus(const Metrics& m) {
   Append(out, "tether_bad_requests_total", "counter", "Messages answered bad_request.", m.bad_requests);
   Append(out, "tether_audit_commits_total", "counter", "Audit group commits.", m.audit_commits);
   Append(out, "tether_audit_events_total", "counter", "Audit events committed by group commit (an admin request commits its event with its change).", m.audit_events);
+  Append(out, "tether_recording_pauses_total", "counter",
+         "Times an agent was paused because its session's recording fell behind.", m.recording_pauses);
+  Append(out, "tether_recording_failures_total", "counter", "Recordings that could not be created or written.",
+         m.recording_failures);
   Append(out, "tether_output_queued_bytes", "gauge", "Bytes queued for all connections.", m.queued_bytes);
   Append(out, "tether_output_queued_bytes_max", "gauge", "Bytes queued for the fullest connection.",
          m.queued_bytes_max);

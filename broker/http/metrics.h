@@ -22,6 +22,8 @@ struct Metrics {
   std::uint64_t bad_requests = 0;
   std::uint64_t audit_commits = 0;  // copied from the storage thread when rendered
   std::uint64_t audit_events = 0;
+  std::uint64_t recording_pauses = 0;   // agents paused because their recording's writer fell behind
+  std::uint64_t recording_failures = 0; // recordings that could not be created or written
   // Gauges computed when rendered.
   std::uint64_t queued_bytes = 0;        // output queued for all connections
   std::uint64_t queued_bytes_max = 0;    // the fullest connection's queue

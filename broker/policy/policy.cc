@@ -251,4 +251,20 @@ bool SessionInScope(const Actor& actor, const SessionFacts& session) {
   return ScopesOverlap(actor.scope, session.controller_scope);
 }
 
+protocol::Status AuthorizeRecordingView(const Actor& actor, const SessionFacts& session) {
+  bool all = Has(actor.privileges, Privilege::kReports);
+  if (!all && !Has(actor.privileges, Privilege::kReportsOwn)) {
+    return protocol::Status::PermissionDenied(
+        "you need the privilege 'reports' (or 'reports_own' for your own sessions) to view recordings");
+  }
+  if (actor.org_id != session.org_id) return protocol::Status::NotFound("no such session");
+  if (all) {
+    if (SessionInScope(actor, session)) return protocol::Status::Ok();
+    return protocol::Status::PermissionDenied("the session is outside your scope");
+  }
+  if (actor.user_id == session.controller_id) return protocol::Status::Ok();
+  return protocol::Status::PermissionDenied(
+      "with 'reports_own' you may view only the recordings of sessions you controlled");
+}
+
 }  // namespace tether::broker::policy

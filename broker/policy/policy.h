@@ -126,6 +126,11 @@ struct SessionFacts {
   std::string device_department;
 };
 bool SessionInScope(const Actor& actor, const SessionFacts& session);
+// Viewing a session's recording (recording.get): `reports` with the session in scope, or
+// `reports_own` for a session the actor controlled; anything else permission_denied. A
+// session of another organisation is not_found (checked after the privilege, so nothing
+// is confirmed to a caller who may view no recording at all).
+protocol::Status AuthorizeRecordingView(const Actor& actor, const SessionFacts& session);
 
 // Session reports (POLICY.md "Reports"): `reports` sees every session in the actor's
 // scope; `reports_own` (a technician) only the sessions the actor controlled.

@@ -26,6 +26,12 @@ class Relay {
   // The receiver drained below the resume mark: senders it held resume unless another
   // receiver still holds them.
   void OnDrained(Connection& receiver);
+  // A receiver that is not a connection (a session's recording, Recorder) took a frame
+  // over its budget: `sender` pauses until Release(receiver_id). The id must not be a
+  // live connection's (take it from Broker::NextConnectionId).
+  void HoldFor(std::uint64_t receiver_id, Connection& sender);
+  // That receiver drained (or is gone): senders it held resume unless another holds them.
+  void Release(std::uint64_t receiver_id);
   // A connection closed: release what it held and forget what held it.
   void Forget(std::uint64_t connection_id);
   // Keeps paused senders from being dropped by keep-alive while we are not reading them.
@@ -36,6 +42,8 @@ class Relay {
 
  private:
   void Hold(Connection& sender, Connection& receiver);
+  // Whether this is a new hold of `receiver_id` on `sender` (pausing it if it is the first).
+  bool AddHold(std::uint64_t receiver_id, Connection& sender);
 
   Broker& broker_;
   std::size_t budget_;

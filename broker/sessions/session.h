@@ -50,7 +50,7 @@ struct Session {
   std::int64_t org_id = 0;
   bool attended = true;
   SessionState state = SessionState::kWaiting;
-  bool recorded = false;
+  bool recorded = false;  // the organisation's `recording` preference when it was created (or started)
   bool consent_required = true;
 
   storage::User controller;             // who controls it (their user record at start)
@@ -72,6 +72,12 @@ struct Session {
   std::int64_t created_at = 0;
   std::int64_t started_at = 0;
   std::int64_t last_activity = 0;  // last data frame, for the idle timeout
+
+  // The recording (Recorder): open from the activation to the end. Its id, from the
+  // connection id space, names it to the Relay when a slow disk pauses the agent.
+  bool recording = false;
+  std::uint64_t recording_hold = 0;
+  std::uint32_t cols = 80, rows = 24;  // the controller's last session.resize (the recording's header)
 
   std::vector<Viewer> viewers;
   // The last bytes of terminal output (channel 1 from the agent), replayed to a new

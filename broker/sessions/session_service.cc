@@ -96,9 +96,10 @@ void SessionService::SetState(Session& session, SessionState state, const char* 
   });
 }
 
-protocol::Result<Session*> SessionService::CreateAttended(Connection& controller) {
+protocol::Result<Session*> SessionService::CreateAttended(Connection& controller, bool recorded) {
   auto session = std::make_unique<Session>();
   session->id = NewSessionId();
+  session->recorded = recorded;
   session->org_id = controller.identity().actor.org_id;
   session->attended = true;
   session->state = SessionState::kWaiting;
@@ -137,12 +138,14 @@ Session& SessionService::Schedule(Connection& controller, std::int64_t at, std::
   return added;
 }
 
-protocol::Status SessionService::StartScheduled(Session& session, Connection& controller, bool consent_required) {
+protocol::Status SessionService::StartScheduled(Session& session, Connection& controller, bool consent_required,
+                                                bool recorded) {
   std::int64_t now = broker_.clock().NowMs();
   if (session.state != SessionState::kScheduled) return Status::Conflict("the session is not scheduled");
   if (now < session.scheduled_at) {
     return Status::Conflict("the session is scheduled for " + std::to_string(session.scheduled_at) + " (ms)");
   }
+  session.recorded = recorded;  // the preference when it starts, not when it was planned
   session.controller_conn = controller.id();
   registry_.Attach(session, controller.id());
   if (session.attended) {
@@ -272,12 +275,14 @@ void SessionService::AskConsent(Session& session) {
 void SessionService::Activate(Session& session) {
   session.started_at = broker_.clock().NowMs();
   session.last_activity = session.started_at;
+  StartRecording(session);
   SetState(session, SessionState::kActive, "session.active", Value::MakeMap());
 }
 
 protocol::Result<Session*> SessionService::ConnectUnattended(Connection& controller, Connection& agent,
                                                              const storage::Device& device,
-                                                             const std::string& department, bool consent_required) {
+                                                             const std::string& department, bool consent_required,
+                                                             bool recorded) {
   if (registry_.FindByDevice(device.id) != nullptr) {
     return Status(ErrorCode::kDeviceBusy, "the device already has a controlled session");
   }
@@ -287,6 +292,7 @@ protocol::Result<Session*> SessionService::ConnectUnattended(Connection& control
   session->attended = false;
   session->state = SessionState::kConsent;
   session->consent_required = consent_required;
+  session->recorded = recorded;
   session->controller = controller.identity().user;
   session->controller_conn = controller.id();
   session->agent_conn = agent.id();
@@ -392,16 +398,22 @@ void SessionService::End(Session& session, EndReason reason, std::function<void(
   }
   Value ended = Value::MapOf({{"session_id", session.id}, {"reason", record.end_reason}});
   for (const auto& [key, value] : extra.as_map()) ended.Set(key, value);
-  registry_.Remove(session.id);  // no frame is routed to it from here on
-  for (std::uint64_t id : participants) {
-    if (Connection* c = id ? broker_.FindConnection(id) : nullptr) relay_.OnDrained(*c);  // release holds
-  }
-  broker_.audit().Record(std::move(event), [this, participants, ended, after = std::move(after)](Status) {
+  // Announced once audited and, when recorded, once the recording is closed and synced:
+  // whoever is told the session ended can fetch the whole recording.
+  auto waits = std::make_shared<int>(session.recording ? 2 : 1);
+  auto announce = [this, participants, ended, waits, after = std::move(after)] {
+    if (--*waits > 0) return;
     for (std::uint64_t id : participants) {
       if (Connection* c = id ? broker_.FindConnection(id) : nullptr) c->SendEvent("session.ended", ended);
     }
     if (after) after();
-  });
+  };
+  StopRecording(session, announce);
+  registry_.Remove(session.id);  // no frame is routed to it from here on
+  for (std::uint64_t id : participants) {
+    if (Connection* c = id ? broker_.FindConnection(id) : nullptr) relay_.OnDrained(*c);  // release holds
+  }
+  broker_.audit().Record(std::move(event), [announce](Status) { announce(); });
 }
 
 void SessionService::OnConnectionClosed(std::uint64_t connection_id, bool is_agent) {
@@ -472,7 +484,9 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
                                                                           : session->controller_conn;
     if (Connection* receiver = broker_.FindConnection(to)) relay_.Forward(sender, *receiver, bytes);
     if (file_chunk) return;  // files are the controller's business, not the watchers'
-    if (frame.channel == 1) {  // keep the tail of the terminal for supervisors who join later
+    if (frame.channel == 1) {
+      RecordOutput(*session, sender, frame.payload);
+      // Keep the tail of the terminal for supervisors who join later.
       session->screen.append(frame.payload.begin(), frame.payload.end());
       if (session->screen.size() > supervision_.screen_bytes) {
         session->screen.erase(0, session->screen.size() - supervision_.screen_bytes);

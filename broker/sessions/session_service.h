@@ -44,13 +44,14 @@ class SessionService {
   SessionRegistry& registry() { return registry_; }
   Relay& relay() { return relay_; }
 
-  // session.create: a waiting attended session with a fresh 9-digit key.
-  protocol::Result<Session*> CreateAttended(Connection& controller);
+  // session.create: a waiting attended session with a fresh 9-digit key. `recorded`: the
+  // organisation's `recording` preference (here and below).
+  protocol::Result<Session*> CreateAttended(Connection& controller, bool recorded);
   // session.schedule: a session that starts when its controller opens it at or after `at`.
   Session& Schedule(Connection& controller, std::int64_t at, std::string title, const storage::Device* device);
   // session.start on a scheduled session: attended → waiting with a key (the controller
   // is `controller` from now on); unattended → like session.connect on its device.
-  protocol::Status StartScheduled(Session& session, Connection& controller, bool consent_required);
+  protocol::Status StartScheduled(Session& session, Connection& controller, bool consent_required, bool recorded);
   // At start-up: sessions a crash left open are ended (broker_restart, audited) and
   // scheduled ones are taken back.
   void RecoverAfterRestart();
@@ -59,7 +60,7 @@ class SessionService {
   // session.connect: an unattended session on an online device's agent connection.
   protocol::Result<Session*> ConnectUnattended(Connection& controller, Connection& agent,
                                                const storage::Device& device, const std::string& department,
-                                               bool consent_required);
+                                               bool consent_required, bool recorded);
   // The agent is connected and authenticated: send it session.request, and either wait
   // for consent or start (unattended sessions that need none).
   void AskConsent(Session& session);
@@ -122,6 +123,13 @@ class SessionService {
   // Broker shutdown: ends every session with broker_shutdown; `done` once all are audited.
   void EndAll(EndReason reason, std::function<void()> done);
 
+  // Recording (sessions/session_recording.cc): a recorded session's terminal output and
+  // resizes go to the Recorder from its activation to its end. A slow disk pauses the
+  // agent like a slow receiver does; a failed file is audited (recording.failed).
+  void RecordResize(Session& session, std::uint32_t cols, std::uint32_t rows);
+  void OnRecordingDrained(const std::string& session_id);
+  void OnRecordingFailed(const std::string& session_id, std::int64_t org_id, const std::string& error);
+
   // Sends an event to every connected participant (controller, agent, viewers).
   void Broadcast(const Session& session, std::string_view event, const protocol::Value& fields);
 
@@ -137,6 +145,10 @@ class SessionService {
 
   Broker& broker_;
   void DeliverToViewers(Session& session, std::span<const std::uint8_t> bytes);
+  void StartRecording(Session& session);
+  void RecordOutput(Session& session, Connection& agent, std::span<const std::uint8_t> terminal_output);
+  // `closed` runs once the file is closed and synced (not at all when not recording).
+  void StopRecording(Session& session, std::function<void()> closed);
   void NoticeDrops(Session& session);
 
   SessionTimeouts timeouts_;

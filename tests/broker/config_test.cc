@@ -214,6 +214,16 @@ TEST(IsLoopbackHost, OtherAddressesAreNotLoopback) {
   }
 }
 
+TEST_F(ConfigFile, RecordingsGoBesideTheDatabaseUnlessConfigured) {
+  config_.db_path = "/srv/tether/t.db";
+  EXPECT_EQ(RecordingsDirectory(config_), "/srv/tether/recordings");
+  config_.db_path = "t.db";
+  EXPECT_EQ(RecordingsDirectory(config_), "recordings");
+  ASSERT_TRUE(Load("recordings_dir = \"/var/lib/tether/casts\"\n").ok());
+  EXPECT_EQ(RecordingsDirectory(config_), "/var/lib/tether/casts");
+  EXPECT_FALSE(Load("recordings_dir = 7\n").ok());
+}
+
 }  // namespace
 }  // namespace tether::broker
 

@@ -22,6 +22,17 @@ TEST(SessionEvents, StatesOfOurSessionAreRecognised) {
   EXPECT_EQ(state("ended"), SessionUpdate::Kind::kIgnored);  // session.ended says why
 }
 
+TEST(SessionEvents, StateSaysWhetherTheSessionIsRecorded) {
+  auto recorded = [](Value flag) {
+    return InterpretSessionEvent(
+               Event("session.state", {{"session_id", "s_1"}, {"state", "active"}, {"recorded", std::move(flag)}}), "s_1")
+        .recorded;
+  };
+  EXPECT_TRUE(recorded(true));
+  EXPECT_FALSE(recorded(false));
+  EXPECT_FALSE(recorded("yes")) << "only a bool counts";
+}
+
 TEST(SessionEvents, OtherSessionsUnknownEventsAndMalformedOnesAreIgnored) {
   EXPECT_EQ(InterpretSessionEvent(Event("session.state", {{"session_id", "s_2"}, {"state", "active"}}), "s_1").kind,
             SessionUpdate::Kind::kIgnored);

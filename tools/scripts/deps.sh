@@ -8,6 +8,7 @@ TETHER_PACKAGES=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libgtest-dev
   tmux openssl
+  asciinema
 )
 
 tether_missing_packages() {

@@ -150,6 +150,7 @@ class SessionController final : public TerminalSink {
         // Active again while active: an unattended agent came back after a drop, with a
         // new shell (agent/README.md).
         if (phase_ == Phase::kActive) return Notify("the remote side reconnected; a new shell started");
+        recorded_ = update.recorded;
         return OnActive();
       case SessionUpdate::Kind::kEnded: return OnEnded(update);
     }
@@ -159,7 +160,8 @@ class SessionController final : public TerminalSink {
     if (phase_ != Phase::kWaiting) return;
     phase_ = Phase::kActive;
     if (!options_.device_id) AskHostname();
-    std::fprintf(stderr, "Connected to %s (session %s).%s\n", label_.c_str(), Sanitise(session_id_).c_str(),
+    std::fprintf(stderr, "Connected to %s (session %s).%s%s\n", label_.c_str(), Sanitise(session_id_).c_str(),
+                 recorded_ ? " This session is recorded." : "",
                  options_.terminal ? " Escape: ~. ends the session, ~? for help." : " Ctrl-C ends the session.");
     if (!options_.terminal) return;
     auto terminal = InteractiveTerminal::Start(loop_, *this);
@@ -325,6 +327,7 @@ class SessionController final : public TerminalSink {
   int pending_stop_signal_ = 0;
   int end_exit_status_ = 0;
   bool was_active_ = false;
+  bool recorded_ = false;  // session.state said so: told when it connects
   bool reconnecting_ = false;
 };
 

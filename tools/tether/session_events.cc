@@ -45,7 +45,11 @@ SessionUpdate InterpretSessionEvent(const Value& message, std::string_view sessi
   }
   if (*event == "session.state") {
     const std::string* state = StringField(message, "state");
-    return state != nullptr ? FromState(*state) : SessionUpdate{};
+    if (state == nullptr) return {};
+    SessionUpdate update = FromState(*state);
+    const Value* recorded = message.Find("recorded");
+    update.recorded = recorded != nullptr && recorded->is_bool() && recorded->as_bool();
+    return update;
   }
   if (*event == "session.ended") {
     const std::string* reason = StringField(message, "reason");

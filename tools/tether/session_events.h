@@ -29,6 +29,7 @@ struct SessionUpdate {
   std::string reason;  // kEnded: the wire reason ("agent_left")
   int exit_status = 0;  // kEnded: what `tether` exits with (ExitStatusForEnd)
   std::string text;     // kNotice and kEnded: one line for people, without a newline
+  bool recorded = false;  // session.state: the session's terminal is recorded
 };
 
 // Interprets one control message received on the connection.

@@ -23,5 +23,7 @@ void RegisterSupportAccessCommands(Dispatcher& dispatcher);
 void RegisterAuditCommands(Dispatcher& dispatcher);
 // `report sessions` (reports.cc).
 void RegisterReportCommands(Dispatcher& dispatcher);
+// `recording get` (recordings.cc).
+void RegisterRecordingCommands(Dispatcher& dispatcher);
 
 }  // namespace tether::tools::ctl

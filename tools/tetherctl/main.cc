@@ -20,5 +20,6 @@ int main(int argc, char** argv) {
   tether::tools::ctl::RegisterSupportAccessCommands(dispatcher);
   tether::tools::ctl::RegisterAuditCommands(dispatcher);
   tether::tools::ctl::RegisterReportCommands(dispatcher);
+  tether::tools::ctl::RegisterRecordingCommands(dispatcher);
   return dispatcher.Run(argc, argv);
 }
