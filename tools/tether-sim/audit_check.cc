@@ -98,7 +98,7 @@ std::string CheckAudit(const Scenario& scenario, const OrgContext& org, const Ru
     if (!found) {
       std::string after;
       for (std::size_t i = from; i < log->size() && i < from + 12; ++i) {
-        after += (after.empty() ? "" : ", ") + (*log)[i].action + "/" + (*log)[i].outcome;
+        after += (after.empty() ? "" : ", ") + (*log)[i].action + "/" + (*log)[i].outcome + " by " + (*log)[i].actor;
       }
       return "line " + std::to_string(expected.line) + ": expected the audit log to hold " + Describe(expected) +
              (from ? " after the entries before it" : "") + "; after that point it holds: " +

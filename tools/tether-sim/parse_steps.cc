@@ -34,7 +34,7 @@ const std::array<StepDef, 21>& Defs() {
       {"leave", StepKind::kLeave, kEveryone, false, {}},
       {"input", StepKind::kInput, kUsers, true, {"session"}},
       {"expect_output", StepKind::kExpectOutput, kUsers, true, {"session"}},
-      {"request", StepKind::kRequest, kUsers, true, {"save"}},
+      {"request", StepKind::kRequest, kUsers, true, {"save", "expect"}},
       {"advance_clock", StepKind::kAdvanceClock, kUsers, true, {}},
       {"join", StepKind::kJoin, kAttended, true, {}},
       {"consent", StepKind::kConsent, kAgents, true, {}},
@@ -180,6 +180,10 @@ void ParseOptions(Step& step, const YAML::Node& item, const std::string& what) {
   if (auto node = item["session"]) step.session = String(node, what + ": session (a session label)");
   if (auto node = item["to"]) step.target = String(node, what + ": to (an actor)");
   if (auto node = item["stay"]) step.stay = Bool(node, what + ": stay");
+  if (auto node = item["expect"]) {
+    RequireMap(node, what + ": expect");
+    step.expect = ToValue(node);
+  }
   if (auto node = item["save"]) {
     RequireMap(node, what + ": save");
     for (const auto& entry : node) {

@@ -71,6 +71,7 @@ struct Step {
   TextMatch match;      // expect_output, expect_input
   Value fields;         // request: the request map; expect_event: fields to match; accept_invite: token, name, password
   std::vector<std::pair<std::string, std::string>> save;  // request: variable ← path in the reply
+  Value expect;  // request: path in the reply → the value it must have (nil: absent)
   std::optional<ErrorCode> expect_error;
   std::int64_t number = 0;  // advance_clock: ms; exit: status; expect_closed: close code
   bool stay = true;          // handover

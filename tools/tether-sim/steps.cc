@@ -115,6 +115,18 @@ std::optional<ActorRun::Outcome> ActorRun::CheckRequestStep() {
         });
       case StepKind::kRequest:
         return Replied([this, &step](const Value& ok) -> std::optional<Outcome> {
+          if (step.expect.is_map()) {
+            auto expect = it_.Interpolate(step.expect);
+            if (!expect.ok()) return Outcome{false, "expectations whose references are known", expect.status().message()};
+            for (const auto& [path, want] : expect->as_map()) {
+              const Value* found = AtPath(ok, path);
+              bool holds = want.is_nil() ? found == nullptr : (found && Scalar(*found) == Scalar(want));
+              if (!holds) {
+                return Outcome{false, "'" + path + "' to be " + (want.is_nil() ? "absent" : Scalar(want)),
+                               found ? Scalar(*found) + " in " + ok.ToJson() : "no '" + path + "' in " + ok.ToJson()};
+              }
+            }
+          }
           for (const auto& [name, path] : step.save) {
             const Value* found = AtPath(ok, path);
             if (!found) return Outcome{false, "a reply with '" + path + "' to save as " + name, ok.ToJson()};
