@@ -66,6 +66,7 @@ class ActorRun {
   std::optional<Outcome> CheckWaitStep();
   std::optional<Outcome> CheckDataStep();
   void SendRequest(Value request);
+  std::optional<Outcome> Unresolved(const protocol::Status& status);
   std::optional<Outcome> Replied(const std::function<std::optional<Outcome>(const Value&)>& on_ok);
 
   // Agent behaviour (agent_behaviour.cc).

@@ -42,6 +42,14 @@ const Value* AtPath(const Value& root, const std::string& path) {
 
 }  // namespace
 
+// A reference not known yet (another actor will save or define it) is waited for, up to
+// the step's timeout; a malformed one fails at once.
+std::optional<ActorRun::Outcome> ActorRun::Unresolved(const protocol::Status& status) {
+  if (status.code() != protocol::ErrorCode::kNotFound) return Outcome{false, "well-formed references", status.message()};
+  current_->waiting_for = "a reference to be known: " + status.message();
+  return std::nullopt;
+}
+
 std::optional<ActorRun::Outcome> ActorRun::Check() {
   switch (current_->step->kind) {
     case StepKind::kExpectEvent:
@@ -157,7 +165,7 @@ std::optional<ActorRun::Outcome> ActorRun::CheckRequestStep() {
       break;
     case StepKind::kAcceptInvite: {
       auto fields = it_.Interpolate(step.fields);
-      if (!fields.ok()) return Outcome{false, "the invitation token", fields.status().message()};
+      if (!fields.ok()) return Unresolved(fields.status());
       Value auth = Value::MapOf({{"kind", "invite"}, {"token", *fields->Find("token")},
                                  {"name", fields->Find("name") ? *fields->Find("name") : Value(spec_.user)},
                                  {"password", fields->Find("password") ? *fields->Find("password") : Value(me->password)}});
@@ -208,7 +216,7 @@ std::optional<ActorRun::Outcome> ActorRun::CheckRequestStep() {
     }
     case StepKind::kRequest: {
       auto request = it_.Interpolate(step.fields);
-      if (!request.ok()) return Outcome{false, "a request whose references are known", request.status().message()};
+      if (!request.ok()) return Unresolved(request.status());
       SendRequest(std::move(request).value());
       break;
     }
@@ -246,7 +254,7 @@ std::optional<ActorRun::Outcome> ActorRun::CheckWaitStep() {
   switch (step.kind) {
     case StepKind::kExpectEvent: {
       auto expected = it_.Interpolate(step.fields);
-      if (!expected.ok()) return Outcome{false, "an event whose references are known", expected.status().message()};
+      if (!expected.ok()) return Unresolved(expected.status());
       std::string session_id;
       if (!step.session.empty()) {
         const SessionLabel* session = it_.FindSession(step.session);
@@ -333,9 +341,9 @@ std::optional<ActorRun::Outcome> ActorRun::CheckDataStep() {
     case StepKind::kInput:
     case StepKind::kOutput: {
       if (!current_->sent) {
-        current_->sent = true;
         auto interpolated = it_.InterpolateString(step.text);
-        if (!interpolated.ok()) return Outcome{false, "text whose references are known", interpolated.status().message()};
+        if (!interpolated.ok()) return Unresolved(interpolated.status());
+        current_->sent = true;
         std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(interpolated->data()), interpolated->size());
         protocol::Status sent = connection_ ? connection_->SendDataFrame(session_id, terminal, bytes)
                                             : protocol::Status::Internal("not connected");
