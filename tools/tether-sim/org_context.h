@@ -12,6 +12,7 @@ struct Credentials {
   std::string id;  // "" until known (an invitee gets one when it accepts)
   std::string email;
   std::string password;
+  std::string token;  // from the set-up's login: `login: {token: true}` skips the password hash
 };
 
 struct OrgContext {

@@ -77,7 +77,8 @@ Status Setup::Login() {
                               kWait);
   if (!hello.ok()) return Context(hello.status(), "log in as " + owner_.email);
   const Value* user = hello->Find("user");
-  ctx_.users["owner"] = {user && user->Find("id") ? user->Find("id")->as_string() : "", owner_.email, owner_.password};
+  ctx_.users["owner"] = {user && user->Find("id") ? user->Find("id")->as_string() : "", owner_.email, owner_.password,
+                         hello->Find("token")->as_string()};
   return {};
 }
 
@@ -131,6 +132,7 @@ Status Setup::CreateUsers() {
                                      kWait);
     if (!hello.ok()) return Context(hello.status(), what + ": accepting the invitation");
     credentials.id = hello->Find("user")->Find("id")->as_string();
+    credentials.token = hello->Find("token")->as_string();
     (*connected)->Close();
     (*connected)->WaitClosed(kWait);
     ctx_.users[user.name] = credentials;

@@ -97,8 +97,10 @@ void ParseArgument(Step& step, const YAML::Node& arg, const std::string& what) {
     case StepKind::kLogin:
       if (!arg || arg.IsNull()) return;
       RequireMap(arg, what);
-      CheckKeys(arg, {"password"}, what);
+      CheckKeys(arg, {"password", "token"}, what);
       if (arg["password"]) step.text = String(arg["password"], what + ": password");
+      if (arg["token"]) step.token = Bool(arg["token"], what + ": token");
+      if (step.token && !step.text.empty()) Fail(arg, what + ": password and token exclude each other");
       return;
     case StepKind::kAcceptInvite:
       RequireMap(arg, what);

@@ -75,6 +75,7 @@ struct Step {
   std::optional<ErrorCode> expect_error;
   std::int64_t number = 0;  // advance_clock: ms; exit: status; expect_closed: close code
   bool stay = true;          // handover
+  bool token = false;        // login: with the token of the set-up's login, not the password
   Millis timeout = kDefaultStepTimeout;
 };
 

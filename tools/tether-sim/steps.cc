@@ -160,6 +160,11 @@ std::optional<ActorRun::Outcome> ActorRun::CheckRequestStep() {
   if (auto found = it_.org().users.find(spec_.user); found != it_.org().users.end()) me = &found->second;
   switch (step.kind) {
     case StepKind::kLogin:
+      if (step.token) {
+        if (me->token.empty()) return Outcome{false, "a token from the set-up", "user '" + spec_.user + "' has none"};
+        SendRequest(Hello(Value::MapOf({{"kind", "token"}, {"token", me->token}})));
+        break;
+      }
       SendRequest(Hello(Value::MapOf({{"kind", "password"}, {"org", it_.org().org}, {"email", me->email},
                                       {"password", step.text.empty() ? me->password : step.text}})));
       break;
