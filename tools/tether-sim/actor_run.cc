@@ -67,8 +67,17 @@ void ActorRun::OnOpen() {
                                                      {"name", name}, {"os", device->os}})}});
   connection_->Request(hello, [this](protocol::Result<Value> reply) {
     if (!reply.ok()) {
-      closed_ = client::CloseInfo{client::kCloseAbnormal, "enrolment refused: " + reply.status().ToString(), true};
-      Advance();
+      // No step can run without the device: the actor fails before its first one.
+      StepRecord record;
+      record.actor = spec_.name;
+      record.line = spec_.line;
+      record.kind = StepKind::kLogin;
+      record.verdict = Verdict::kFailed;
+      record.expected = "device '" + spec_.device + "' to enrol";
+      record.got = reply.status().ToString();
+      it_.Record(std::move(record));
+      finished_ = true;
+      it_.ActorFinished(true);
       return;
     }
     ready_ = true;
