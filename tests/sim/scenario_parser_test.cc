@@ -119,6 +119,8 @@ TEST(ScenarioParser, MalformedScenariosNameFileLineAndReason) {
       {"name: x\nactors:\n  tom:\n    user: owner\n    steps:\n      - expect_output: {matches: \"(\"}\n"
        "        session: s1\n",
        "s.yaml:6: step 'expect_output': not a regular expression: "},
+      {"name: x\nactors:\n  tom:\n    user: owner\n    steps:\n      - barrier: b\n        expect_error: conflict\n",
+       "s.yaml:7: step 'barrier' sends nothing to refuse: no expect_error"},
       {"name: x\nactors: {}\naudit:\n  - {action: a.b, actor: ghost}\n",
        "s.yaml:4: audit: 'ghost' is no actor, user or device of this scenario"},
   };

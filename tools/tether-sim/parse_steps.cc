@@ -194,7 +194,24 @@ void ParseOptions(Step& step, const YAML::Node& item, const std::string& what) {
   }
 }
 
+// Steps that send nothing the broker could refuse.
+bool Refusable(StepKind kind) {
+  switch (kind) {
+    case StepKind::kExpectOutput:
+    case StepKind::kExpectInput:
+    case StepKind::kExpectEvent:
+    case StepKind::kExpectClosed:
+    case StepKind::kBarrier:
+    case StepKind::kDisconnect:
+    case StepKind::kOutput:
+      return false;
+    default:
+      return true;
+  }
+}
+
 void CheckRequiredOptions(const Step& step, const YAML::Node& item, const std::string& what) {
+  if (step.expect_error && !Refusable(step.kind)) Fail(item["expect_error"], what + " sends nothing to refuse: no expect_error");
   bool needs_session = step.kind == StepKind::kInput || step.kind == StepKind::kExpectOutput;
   if (needs_session && step.session.empty()) Fail(item, what + " needs 'session' (a session label)");
   if (step.kind == StepKind::kConnect && step.session.empty()) Fail(item, what + " needs 'as' (a session label)");

@@ -29,6 +29,17 @@ void ParseScope(UserSpec& user, const YAML::Node& node, const std::string& what)
   if (node["departments"]) user.scope_departments = StringList(node["departments"], what + ": departments");
 }
 
+// Calls `declare(name, line, body)` for each entry of the map `org: section`, if present.
+template <typename Declare>
+void ForEachDeclared(const YAML::Node& org, const char* section, Declare&& declare) {
+  const YAML::Node map = org[section];
+  if (!map) return;
+  RequireMap(map, std::string("org: ") + section);
+  for (const auto& entry : map) {
+    declare(String(entry.first, std::string("a name in org: ") + section), LineOf(entry.first), entry.second);
+  }
+}
+
 void ParseOrg(OrgSpec& org, const YAML::Node& node) {
   RequireMap(node, "org");
   if (node["support_access"]) {
@@ -49,66 +60,55 @@ void ParseOrg(OrgSpec& org, const YAML::Node& node) {
     RequireMap(prefs, "org: preferences");
     org.preferences = ToValue(prefs);
   }
-  if (auto groups = node["groups"]) {
-    RequireMap(groups, "org: groups");
-    for (const auto& entry : groups) {
-      GroupSpec group{String(entry.first, "a group name"), "", LineOf(entry.first)};
-      if (entry.second.IsMap()) {
-        CheckKeys(entry.second, {"department"}, "group '" + group.name + "'");
-        if (entry.second["department"]) group.department = String(entry.second["department"], "department");
-      } else if (!entry.second.IsNull()) {
-        Fail(entry.second, "group '" + group.name + "' must be a map ({department: NAME}) or empty");
-      }
-      org.groups.push_back(group);
+  ForEachDeclared(node, "groups", [&](const std::string& name, int line, const YAML::Node& body) {
+    GroupSpec group{name, "", line};
+    const std::string what = "group '" + name + "'";
+    if (body.IsMap()) {
+      CheckKeys(body, {"department"}, what);
+      if (body["department"]) group.department = String(body["department"], what + ": department");
+    } else if (!body.IsNull()) {
+      Fail(body, what + " must be a map ({department: NAME}) or empty");
     }
-  }
-  if (auto roles = node["roles"]) {
-    RequireMap(roles, "org: roles");
-    for (const auto& entry : roles) {
-      RoleSpec role{String(entry.first, "a role name"), "", {}, LineOf(entry.first)};
-      const std::string what = "role '" + role.name + "'";
-      RequireMap(entry.second, what);
-      CheckKeys(entry.second, {"description", "privileges"}, what);
-      if (entry.second["description"]) role.description = String(entry.second["description"], what + ": description");
-      if (!entry.second["privileges"]) Fail(entry.second, what + " needs 'privileges'");
-      role.privileges = StringList(entry.second["privileges"], what + ": privileges");
-      org.roles.push_back(role);
+    org.groups.push_back(group);
+  });
+  ForEachDeclared(node, "roles", [&](const std::string& name, int line, const YAML::Node& body) {
+    RoleSpec role{name, "", {}, line};
+    const std::string what = "role '" + name + "'";
+    RequireMap(body, what);
+    CheckKeys(body, {"description", "privileges"}, what);
+    if (body["description"]) role.description = String(body["description"], what + ": description");
+    if (!body["privileges"]) Fail(body, what + " needs 'privileges'");
+    role.privileges = StringList(body["privileges"], what + ": privileges");
+    org.roles.push_back(role);
+  });
+  ForEachDeclared(node, "users", [&](const std::string& name, int line, const YAML::Node& body) {
+    UserSpec user;
+    user.name = name;
+    user.line = line;
+    const std::string what = "user '" + name + "'";
+    if (name == "owner") throw ScenarioError(line, "'owner' is the organisation's Super Admin; it needs no declaration");
+    RequireMap(body, what);
+    CheckKeys(body, {"role", "scope", "email"}, what);
+    if (!body["role"]) Fail(body, what + " needs 'role'");
+    user.role = String(body["role"], what + ": role");
+    if (body["email"]) user.email = String(body["email"], what + ": email");
+    if (body["scope"]) ParseScope(user, body["scope"], what + ": scope");
+    org.users.push_back(user);
+  });
+  ForEachDeclared(node, "devices", [&](const std::string& name, int line, const YAML::Node& body) {
+    DeviceSpec device;
+    device.name = name;
+    device.line = line;
+    const std::string what = "device '" + name + "'";
+    if (body.IsMap()) {
+      CheckKeys(body, {"group", "os"}, what);
+      if (body["group"]) device.group = String(body["group"], what + ": group");
+      if (body["os"]) device.os = String(body["os"], what + ": os");
+    } else if (!body.IsNull()) {
+      Fail(body, what + " must be a map ({group: NAME}) or empty");
     }
-  }
-  if (auto users = node["users"]) {
-    RequireMap(users, "org: users");
-    for (const auto& entry : users) {
-      UserSpec user;
-      user.name = String(entry.first, "a user name");
-      user.line = LineOf(entry.first);
-      const std::string what = "user '" + user.name + "'";
-      if (user.name == "owner") Fail(entry.first, "'owner' is the organisation's Super Admin; it needs no declaration");
-      RequireMap(entry.second, what);
-      CheckKeys(entry.second, {"role", "scope", "email"}, what);
-      if (!entry.second["role"]) Fail(entry.second, what + " needs 'role'");
-      user.role = String(entry.second["role"], what + ": role");
-      if (entry.second["email"]) user.email = String(entry.second["email"], what + ": email");
-      if (entry.second["scope"]) ParseScope(user, entry.second["scope"], what + ": scope");
-      org.users.push_back(user);
-    }
-  }
-  if (auto devices = node["devices"]) {
-    RequireMap(devices, "org: devices");
-    for (const auto& entry : devices) {
-      DeviceSpec device;
-      device.name = String(entry.first, "a device name");
-      device.line = LineOf(entry.first);
-      const std::string what = "device '" + device.name + "'";
-      if (entry.second.IsMap()) {
-        CheckKeys(entry.second, {"group", "os"}, what);
-        if (entry.second["group"]) device.group = String(entry.second["group"], what + ": group");
-        if (entry.second["os"]) device.os = String(entry.second["os"], what + ": os");
-      } else if (!entry.second.IsNull()) {
-        Fail(entry.second, what + " must be a map ({group: NAME}) or empty");
-      }
-      org.devices.push_back(device);
-    }
-  }
+    org.devices.push_back(device);
+  });
 }
 
 ActorKind ParseKind(const YAML::Node& node, const std::string& what) {
