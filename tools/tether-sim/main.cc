@@ -66,7 +66,7 @@ int Run(const Options& o) {
     owner = spawned->owner();
     if (o.keep) std::cerr << "tether-sim: the broker's directory is " << spawned->dir() << "\n";
   } else {
-    owner = {o.broker_url, o.org, o.email, ReadPassword()};
+    owner = {o.broker_url, o.org, o.email, ReadPassword(), true};
   }
   auto org = SetUpOrganisation(*scenario, owner);
   if (!org.ok()) {

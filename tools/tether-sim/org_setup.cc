@@ -54,6 +54,11 @@ class Setup {
   Status EnrolIdleDevices();
   Status FinishOrg();
   Value ScopeOf(const UserSpec& user);
+  // Group and role names must be unique in an organisation: on a shared broker each run
+  // tags its own.
+  std::string Unique(const std::string& name) const {
+    return owner_.tag_names ? name + " " + ctx_.run_tag : name;
+  }
 
   const Scenario& s_;
   OwnerLogin owner_;
@@ -84,7 +89,7 @@ Status Setup::Login() {
 
 Status Setup::CreateGroups() {
   for (const auto& group : s_.org.groups) {
-    Value request = Value::MapOf({{"t", "group.create"}, {"name", group.name}});
+    Value request = Value::MapOf({{"t", "group.create"}, {"name", Unique(group.name)}});
     if (!group.department.empty()) request.Set("department", group.department);
     auto reply = Call(request, "group '" + group.name + "' (line " + std::to_string(group.line) + ")");
     if (!reply.ok()) return reply.status();
@@ -98,7 +103,7 @@ Status Setup::CreateRoles() {
   for (const auto& role : s_.org.roles) {
     Value privileges = Value::MakeArray();
     for (const auto& p : role.privileges) privileges.Push(p);
-    auto reply = Call(Value::MapOf({{"t", "role.create"}, {"name", role.name}, {"description", role.description},
+    auto reply = Call(Value::MapOf({{"t", "role.create"}, {"name", Unique(role.name)}, {"description", role.description},
                                     {"privileges", privileges}}),
                       "role '" + role.name + "' (line " + std::to_string(role.line) + ")");
     if (!reply.ok()) return reply.status();
@@ -119,7 +124,7 @@ Status Setup::CreateUsers() {
   for (const auto& user : s_.org.users) {
     const std::string what = "user '" + user.name + "' (line " + std::to_string(user.line) + ")";
     Credentials credentials{"", user.email.empty() ? GeneratedEmail(user.name, ctx_.run_tag) : user.email,
-                            "sim-" + RandomHex(12)};
+                            "sim-" + RandomHex(12), ""};
     Value invite = Value::MapOf({{"email", credentials.email}, {"role", ctx_.role_ids[user.role]}});
     if (!user.all_groups) invite.Set("scope", ScopeOf(user));
     auto invited = Call(Value::MapOf({{"t", "user.invite"}, {"invites", Value(Value::Array{invite})}}), what);
@@ -140,7 +145,7 @@ Status Setup::CreateUsers() {
   // Actors that accept an invitation in their steps get an email now, an id then.
   for (const auto& actor : s_.actors) {
     if (actor.kind == ActorKind::kUser && !ctx_.users.count(actor.user)) {
-      ctx_.users[actor.user] = {"", GeneratedEmail(actor.user, ctx_.run_tag), "sim-" + RandomHex(12)};
+      ctx_.users[actor.user] = {"", GeneratedEmail(actor.user, ctx_.run_tag), "sim-" + RandomHex(12), ""};
     }
   }
   return {};

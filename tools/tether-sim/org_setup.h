@@ -16,6 +16,7 @@ struct OwnerLogin {
   std::string org;
   std::string email;
   std::string password;
+  bool tag_names = false;  // add the run tag to group and role names (a broker shared across runs)
 };
 
 // The email a scenario user gets when the file gives none.

@@ -64,7 +64,7 @@ protocol::Result<std::unique_ptr<SpawnedBroker>> SpawnedBroker::Start(const Spaw
   broker->dir_ = pattern;
   broker->keep_dir_ = options.keep_dir;
   const std::string db = broker->dir_ + "/tether.db", log = broker->dir_ + "/broker.log";
-  broker->owner_ = {"", "sim", "owner@sim.test", RandomPassword()};
+  broker->owner_ = {"", "sim", "owner@sim.test", RandomPassword(), false};
   int init = RunToEnd({options.tetherctl_bin, "init", "--db", db, "--org", "sim", "--name", "Simulation",
                        "--admin-email", broker->owner_.email},
                       broker->owner_.password + "\n", log);
