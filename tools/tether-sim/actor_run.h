@@ -63,6 +63,7 @@ class ActorRun {
 
   // Step bodies (steps.cc). Each returns nullopt while still waiting.
   std::optional<Outcome> CheckRequestStep();
+  std::optional<Outcome> CheckRequestReply();
   std::optional<Outcome> CheckWaitStep();
   std::optional<Outcome> CheckDataStep();
   void SendRequest(Value request);

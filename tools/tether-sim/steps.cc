@@ -94,58 +94,65 @@ std::optional<ActorRun::Outcome> ActorRun::Replied(const std::function<std::opti
     return Outcome{false, expected, reply.status().ToString()};
   }
   if (!reply.ok()) return Outcome{false, "success", reply.status().ToString()};
-  auto outcome = on_ok(*reply);
+  // A copy: on_ok may share what it learnt, which can let another actor fail and stop
+  // this one, discarding the current step and its reply.
+  const Value answer = *reply;
+  auto outcome = on_ok(answer);
   return outcome ? outcome : Outcome{true, "", ""};
 }
 
-std::optional<ActorRun::Outcome> ActorRun::CheckRequestStep() {
+// The answer to a request step: the expectation, and what the step keeps of it.
+std::optional<ActorRun::Outcome> ActorRun::CheckRequestReply() {
   const Step& step = *current_->step;
   auto none = [](const Value&) -> std::optional<Outcome> { return std::nullopt; };
-  if (current_->sent) {
-    switch (step.kind) {
-      case StepKind::kAcceptInvite:
-        return Replied([this](const Value& ok) -> std::optional<Outcome> {
-          it_.SetUserId(spec_.user, ok.Find("user")->Find("id")->as_string());
-          return std::nullopt;
-        });
-      case StepKind::kCreateSession:
-      case StepKind::kConnect:
-        return Replied([this, &step](const Value& ok) -> std::optional<Outcome> {
-          const Value* key = ok.Find("key");
-          ++it_.results().sessions;
-          it_.DefineSession(step.session, {ok.Find("session_id")->as_string(), key ? key->as_string() : ""});
-          return std::nullopt;
-        });
-      case StepKind::kJoin:
-        return Replied([this](const Value& ok) -> std::optional<Outcome> {
-          agent_session_ = ok.Find("session_id")->as_string();
-          return std::nullopt;
-        });
-      case StepKind::kRequest:
-        return Replied([this, &step](const Value& ok) -> std::optional<Outcome> {
-          if (step.expect.is_map()) {
-            auto expect = it_.Interpolate(step.expect);
-            if (!expect.ok()) return Outcome{false, "expectations whose references are known", expect.status().message()};
-            for (const auto& [path, want] : expect->as_map()) {
-              const Value* found = AtPath(ok, path);
-              bool holds = want.is_nil() ? found == nullptr : (found && Scalar(*found) == Scalar(want));
-              if (!holds) {
-                return Outcome{false, "'" + path + "' to be " + (want.is_nil() ? "absent" : Scalar(want)),
-                               found ? Scalar(*found) + " in " + ok.ToJson() : "no '" + path + "' in " + ok.ToJson()};
-              }
+  switch (step.kind) {
+    case StepKind::kAcceptInvite:
+      return Replied([this](const Value& ok) -> std::optional<Outcome> {
+        it_.SetUserId(spec_.user, ok.Find("user")->Find("id")->as_string());
+        return std::nullopt;
+      });
+    case StepKind::kCreateSession:
+    case StepKind::kConnect:
+      return Replied([this, &step](const Value& ok) -> std::optional<Outcome> {
+        const Value* key = ok.Find("key");
+        ++it_.results().sessions;
+        it_.DefineSession(step.session, {ok.Find("session_id")->as_string(), key ? key->as_string() : ""});
+        return std::nullopt;
+      });
+    case StepKind::kJoin:
+      return Replied([this](const Value& ok) -> std::optional<Outcome> {
+        agent_session_ = ok.Find("session_id")->as_string();
+        return std::nullopt;
+      });
+    case StepKind::kRequest:
+      return Replied([this, &step](const Value& ok) -> std::optional<Outcome> {
+        if (step.expect.is_map()) {
+          auto expect = it_.Interpolate(step.expect);
+          if (!expect.ok()) return Outcome{false, "expectations whose references are known", expect.status().message()};
+          for (const auto& [path, want] : expect->as_map()) {
+            const Value* found = AtPath(ok, path);
+            bool holds = want.is_nil() ? found == nullptr : (found && Scalar(*found) == Scalar(want));
+            if (!holds) {
+              return Outcome{false, "'" + path + "' to be " + (want.is_nil() ? "absent" : Scalar(want)),
+                             found ? Scalar(*found) + " in " + ok.ToJson() : "no '" + path + "' in " + ok.ToJson()};
             }
           }
-          for (const auto& [name, path] : step.save) {
-            const Value* found = AtPath(ok, path);
-            if (!found) return Outcome{false, "a reply with '" + path + "' to save as " + name, ok.ToJson()};
-            it_.SetVariable(name, Scalar(*found));
-          }
-          return std::nullopt;
-        });
-      default:
-        return Replied(none);
-    }
+        }
+        for (const auto& [name, path] : step.save) {
+          const Value* found = AtPath(ok, path);
+          if (!found) return Outcome{false, "a reply with '" + path + "' to save as " + name, ok.ToJson()};
+          it_.SetVariable(name, Scalar(*found));
+        }
+        return std::nullopt;
+      });
+    default:
+      return Replied(none);
   }
+}
+
+std::optional<ActorRun::Outcome> ActorRun::CheckRequestStep() {
+  if (current_->sent) return CheckRequestReply();
+  const Step& step = *current_->step;
   // Not sent yet: build the request once what it names is known.
   auto need_session = [&](const std::string& label) -> const SessionLabel* {
     const SessionLabel* session = it_.FindSession(label);
