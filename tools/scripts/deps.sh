@@ -5,7 +5,7 @@ TETHER_PACKAGES=(
   cmake g++ ninja-build pkg-config
   libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libmsgpack-cxx-dev
   libsqlite3-dev libssl-dev libargon2-dev
-  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libyaml-cpp-dev
   libgtest-dev
   tmux openssl
   asciinema

@@ -1,0 +1,64 @@
+// tether-sim as a program: a scenario whose expectation does not hold exits 1 and says
+// which actor, which step, what was expected and what came instead.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct Ran {
+  int status = -1;
+  std::string output;
+};
+
+Ran RunSim(const std::string& args) {
+  Ran ran;
+  std::string command = std::string(TETHER_SIM_BIN) + " " + args + " 2>&1 </dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return ran;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) ran.output.append(buf, n);
+  int status = ::pclose(pipe);
+  ran.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return ran;
+}
+
+const std::string kBad = std::string(TETHER_SIM_TEST_DIR) + "/bad/";
+
+TEST(SimCli, WrongOutputExpectationExitsOneNamingActorStepExpectedAndGot) {
+  Ran ran = RunSim("run --spawn " + kBad + "wrong_output.yaml");
+  EXPECT_EQ(ran.status, 1) << ran.output;
+  EXPECT_NE(ran.output.find("FAIL tom, step 5 (line 13) expect_output: expected text containing \"goodbye\""),
+            std::string::npos)
+      << ran.output;
+  EXPECT_NE(ran.output.find("received so far: \"echo hello"), std::string::npos) << ran.output;
+}
+
+TEST(SimCli, UnexpectedSuccessExitsOneWithTheReply) {
+  Ran ran = RunSim("run --spawn --json " + kBad + "wrong_error.yaml");
+  EXPECT_EQ(ran.status, 1) << ran.output;
+  EXPECT_NE(ran.output.find("\"passed\": false"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("FAIL tom, step 2 (line 9) request: expected error permission_denied; got success"),
+            std::string::npos)
+      << ran.output;
+}
+
+TEST(SimCli, MalformedScenarioExitsTwoWithFileAndLine) {
+  Ran ran = RunSim("check " + kBad + "../bad/wrong_error.yaml.missing");
+  EXPECT_EQ(ran.status, 2) << ran.output;
+  EXPECT_NE(ran.output.find("cannot read the file"), std::string::npos) << ran.output;
+}
+
+TEST(SimCli, RepeatWithConcurrencyReportsLatencyAndThroughput) {
+  Ran ran = RunSim("run --spawn --json --repeat 6 --concurrency 3 " + std::string(TETHER_SIM_TEST_DIR) +
+                   "/../../scenarios/unattended_session.yaml");
+  EXPECT_EQ(ran.status, 0) << ran.output;
+  EXPECT_NE(ran.output.find("\"iterations\": 6"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("\"p99_ms\""), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("\"sessions\": 6"), std::string::npos) << ran.output;
+}
+
+}  // namespace
