@@ -98,6 +98,12 @@ AdminOutcome ApplyAndAudit(storage::Store& store, const AdminJob& job, const Adm
     return store.AppendAudit(events);
   });
   if (!recorded.ok()) return AdminOutcome::Refused(Status::Internal("the audit log could not be written"));
+  // Read in the same job, after the change: applied before the answer goes out, so the
+  // changed users' next request is judged by what they are now (PROTOCOL.md §6.8).
+  if (outcome.status.ok() && !outcome.refresh_users.empty()) {
+    outcome.fresh_identities = LoadFreshIdentities(store, outcome.refresh_users);
+    outcome.refresh_users.clear();
+  }
   return outcome;
 }
 
@@ -134,7 +140,8 @@ void RunAdminJob(Connection& connection, std::uint64_t re, Value body, std::stri
   // Change and record are both durable when `finish` runs: the answer goes to the
   // requester if it is still there, and the live effects happen either way.
   auto finish = [broker, ref, re](AdminOutcome outcome) {
-    Connection* requester = ref.Get();
+    if (outcome.status.ok()) ApplyFreshIdentities(*broker, outcome.fresh_identities);
+    Connection* requester = ref.Get();  // looked up after: a refresh may have closed it
     if (requester != nullptr) {
       if (outcome.status.ok()) {
         requester->Reply(re, std::move(outcome.reply));
@@ -207,35 +214,35 @@ void CloseUserConnections(Broker& broker, std::int64_t user_id, CloseReason reas
   });
 }
 
+FreshIdentities LoadFreshIdentities(storage::Store& store, const std::vector<std::int64_t>& user_ids) {
+  FreshIdentities fresh;
+  for (std::int64_t id : user_ids) {
+    auto user = store.GetUser(id);
+    auto actor = user.ok() ? ActorFor(store, *user) : protocol::Result<policy::Actor>(user.status());
+    if (user.ok() && actor.ok()) {
+      fresh.found.emplace(id, std::make_pair(*user, *actor));
+    } else {
+      fresh.gone.push_back(id);
+    }
+  }
+  return fresh;
+}
+
+void ApplyFreshIdentities(Broker& broker, const FreshIdentities& fresh) {
+  for (std::int64_t id : fresh.gone) CloseUserConnections(broker, id, CloseReason::kRevoked);
+  broker.ForEachConnection([&](Connection& c) {
+    if (!c.authenticated()) return;
+    auto it = fresh.found.find(c.identity().actor.user_id);
+    if (it == fresh.found.end()) return;
+    if (it->second.first.status != "active") return CloseUserConnections(broker, it->first, CloseReason::kRevoked);
+    c.UpdateIdentity(it->second.first, it->second.second);
+  });
+}
+
 void RefreshUserIdentities(Broker& broker, std::vector<std::int64_t> user_ids) {
-  struct Fresh {
-    std::map<std::int64_t, std::pair<storage::User, policy::Actor>> found;
-    std::vector<std::int64_t> gone;
-  };
-  broker.OnStorage<Fresh>(
-      [user_ids](storage::Store& store) {
-        Fresh fresh;
-        for (std::int64_t id : user_ids) {
-          auto user = store.GetUser(id);
-          auto actor = user.ok() ? ActorFor(store, *user) : protocol::Result<policy::Actor>(user.status());
-          if (user.ok() && actor.ok()) {
-            fresh.found.emplace(id, std::make_pair(*user, *actor));
-          } else {
-            fresh.gone.push_back(id);
-          }
-        }
-        return fresh;
-      },
-      [&broker](Fresh fresh) {
-        for (std::int64_t id : fresh.gone) CloseUserConnections(broker, id, CloseReason::kRevoked);
-        broker.ForEachConnection([&](Connection& c) {
-          if (!c.authenticated()) return;
-          auto it = fresh.found.find(c.identity().actor.user_id);
-          if (it == fresh.found.end()) return;
-          if (it->second.first.status != "active") return CloseUserConnections(broker, it->first, CloseReason::kRevoked);
-          c.UpdateIdentity(it->second.first, it->second.second);
-        });
-      });
+  broker.OnStorage<FreshIdentities>(
+      [user_ids](storage::Store& store) { return LoadFreshIdentities(store, user_ids); },
+      [&broker](FreshIdentities fresh) { ApplyFreshIdentities(broker, fresh); });
 }
 
 }  // namespace tether::broker

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,13 @@ struct AdminContext {
   protocol::Value body;  // the whole request map
 };
 
+// Users as they are now, for their live connections: found ones get their new role and
+// scope, gone or disabled ones are closed 4403.
+struct FreshIdentities {
+  std::map<std::int64_t, std::pair<storage::User, policy::Actor>> found;
+  std::vector<std::int64_t> gone;
+};
+
 struct AdminOutcome {
   protocol::Status status;                              // ok, or why not
   protocol::Value reply = protocol::Value::MakeMap();   // result fields when ok
@@ -31,6 +39,7 @@ struct AdminOutcome {
   protocol::Value details = protocol::Value::MakeMap();  // extra audit details
   std::vector<std::int64_t> close_users;               // close 4403
   std::vector<std::int64_t> refresh_users;             // reload identity on live connections
+  FreshIdentities fresh_identities;  // filled from refresh_users by RunAdminRequest, in the job
   std::vector<storage::Notification> notifications;    // stored; pushed after the answer
   std::vector<std::int64_t> totp_confirmed_users;      // lift the enrolment-only restriction
   // Devices deleted or whose secret changed: their connection closes 4403, their
@@ -89,6 +98,8 @@ const char* AuditOutcomeOf(const protocol::Status& status);
 // Live effects, also used outside admin requests.
 void CloseUserConnections(Broker& broker, std::int64_t user_id, CloseReason reason);
 void RefreshUserIdentities(Broker& broker, std::vector<std::int64_t> user_ids);
+FreshIdentities LoadFreshIdentities(storage::Store& store, const std::vector<std::int64_t>& user_ids);
+void ApplyFreshIdentities(Broker& broker, const FreshIdentities& fresh);
 // Closes every connection of the user except `keep` (a connection id; 0 keeps none).
 void CloseOtherConnections(Broker& broker, std::int64_t user_id, std::uint64_t keep, CloseReason reason);
 
