@@ -281,10 +281,13 @@ TEST(SupportAccess, RevocationEndsItsSessionsAndSupervisionAndClosesItWith4403) 
   Ok(*support, Req({{"t", "session.supervise"}, {"session_id", ours}}));
 
   Ok(*owner, Req({{"t", "support_access.revoke"}}));
+  const auto confirmed = std::chrono::steady_clock::now();
 
   auto closed = support->WaitClosed(kWait);
   ASSERT_TRUE(closed.has_value());
   EXPECT_EQ(closed->code, 4403);
+  // POLICY.md: at once — well within a second of the revocation being confirmed.
+  EXPECT_LT(std::chrono::steady_clock::now() - confirmed, 1s);
   EXPECT_EQ(NextEvent(*their_agent, "session.ended").Find("reason")->as_string(), "revoked");
   Value left = NextEvent(*owner, "participant.left");
   EXPECT_EQ(left.Find("user")->Find("email")->as_string(), granted.email);
