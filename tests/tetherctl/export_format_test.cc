@@ -71,5 +71,11 @@ TEST(TimeOption, EpochMillisecondsDateAndDateTime) {
   EXPECT_FALSE(ParseTimeOption("").ok());
 }
 
+TEST(TimeOption, DatesThatDoNotExistAreRefusedNotRolledOver) {
+  EXPECT_FALSE(ParseTimeOption("2027-02-30").ok());
+  EXPECT_FALSE(ParseTimeOption("2026-04-31T10:00:00Z").ok());
+  EXPECT_EQ(ParseTimeOption("2028-02-29").value(), 1835395200000u);  // a leap day exists
+}
+
 }  // namespace
 }  // namespace tether::tools::ctl

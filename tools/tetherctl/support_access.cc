@@ -1,8 +1,6 @@
 // `support-access grant|extend|revoke|status` (POLICY.md "Support access",
 // protocol/PROTOCOL.md §6.11): let the vendor's support team in until a date, change the
 // date, pull the plug, see what is granted.
-#include <cstdio>
-#include <ctime>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -10,40 +8,10 @@
 
 #include "tetherctl/commands.h"
 #include "tetherctl/output.h"
+#include "tetherctl/time_option.h"
 
 namespace tether::tools::ctl {
 namespace {
-
-bool ValidDate(int y, unsigned m, unsigned d) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-}
-
-// "YYYY-MM-DD" (the start of that day, UTC) or "YYYY-MM-DDTHH:MM:SSZ"; ms since the epoch.
-protocol::Result<std::uint64_t> ParseUntil(const std::string& text) {
-  int y = 0;
-  unsigned m = 0, d = 0, hh = 0, mm = 0, ss = 0;
-  int used = 0;
-  bool date_only = std::sscanf(text.c_str(), "%4d-%2u-%2u%n", &y, &m, &d, &used) == 3 &&
-                   used == static_cast<int>(text.size());
-  bool full = !date_only && std::sscanf(text.c_str(), "%4d-%2u-%2uT%2u:%2u:%2uZ%n", &y, &m, &d, &hh, &mm, &ss, &used) == 6 &&
-              used == static_cast<int>(text.size());
-  if ((!date_only && !full) || !ValidDate(y, m, d) || hh > 23 || mm > 59 || ss > 59) {
-    return protocol::Status::BadRequest("--until '" + text +
-                                        "': expected a date YYYY-MM-DD (the start of that day, UTC) or "
-                                        "YYYY-MM-DDTHH:MM:SSZ");
-  }
-  std::tm utc{};
-  utc.tm_year = y - 1900;
-  utc.tm_mon = static_cast<int>(m) - 1;
-  utc.tm_mday = static_cast<int>(d);
-  utc.tm_hour = static_cast<int>(hh);
-  utc.tm_min = static_cast<int>(mm);
-  utc.tm_sec = static_cast<int>(ss);
-  return static_cast<std::uint64_t>(timegm(&utc)) * 1000;
-}
 
 void PrintGrant(const Value* grant) {
   if (grant == nullptr || grant->is_nil()) {
@@ -60,9 +28,9 @@ void PrintGrant(const Value* grant) {
 
 int RunWithUntil(const Invocation& invocation, const char* type, const std::string& until,
                  std::function<void(const Value&)> print) {
-  auto ms = ParseUntil(until);
+  auto ms = ParseTimeOption(until);
   if (!ms.ok()) {
-    std::cerr << "tetherctl: " << ms.status().message() << "\n";
+    std::cerr << "tetherctl: --until " << ms.status().message() << "\n";
     return 2;
   }
   return RunRequest(invocation, Value::MapOf({{"t", type}, {"until", *ms}}), std::move(print));
@@ -81,7 +49,7 @@ void RegisterSupportAccessCommands(Dispatcher& dispatcher) {
                 << CellText(result.Find("password")) << "\n";
     });
   });
-  grant->add_option("--until", *until, "YYYY-MM-DD (start of that day, UTC) or YYYY-MM-DDTHH:MM:SSZ; 1 day to 5 years away")
+  grant->add_option("--until", *until, "YYYY-MM-DD (start of that day, UTC), YYYY-MM-DDTHH:MM:SSZ or epoch ms; 1 day to 5 years away")
       ->required();
 
   auto new_until = std::make_shared<std::string>();

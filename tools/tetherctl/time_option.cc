@@ -15,8 +15,9 @@ protocol::Result<std::uint64_t> ParseTimeOption(const std::string& text) {
   const char* end = strptime(text.c_str(), "%Y-%m-%d", &tm);
   if (end != nullptr && *end == 'T') end = strptime(end, "T%H:%M:%SZ", &tm);
   if (end == nullptr || *end != '\0') return bad;
-  std::time_t seconds = timegm(&tm);
-  if (seconds < 0) return bad;
+  const std::tm asked = tm;
+  std::time_t seconds = timegm(&tm);  // normalises: 2027-02-30 would become 2 March
+  if (seconds < 0 || tm.tm_mday != asked.tm_mday || tm.tm_mon != asked.tm_mon) return bad;
   return static_cast<std::uint64_t>(seconds) * 1000;
 }
 
