@@ -29,15 +29,10 @@ TEST(AuditCoverage, AWholeAttendedSessionIsAuditedStepByStepInOrder) {
     auto supervisor = InviteAndAccept(broker, *owner, "watcher@acme.test", "admin");
     watcher_id = UserIdOf(*owner, "watcher@acme.test");
 
-    Value created = Ok(*owner, Req({{"t", "session.create"}, {"mode", "attended"}}));
-    std::string session = created.Find("session_id")->as_string();
-    auto agent = Connect(broker);
-    ASSERT_TRUE(agent->Hello(Value::MapOf({{"kind", "session_key"}, {"key", created.Find("key")->as_string()},
-                                           {"name", "Customer"}}), kWait).ok());
-    NextEvent(*agent, "session.request");
-    Ok(*agent, Req({{"t", "session.consent"}, {"session_id", session}, {"accept", true}}));
-    ASSERT_EQ(NextEvent(*owner, "session.state").Find("state")->as_string(), "consent");
-    ASSERT_EQ(NextEvent(*owner, "session.state").Find("state")->as_string(), "active");
+    LiveSession live = StartAttendedSession(broker, std::move(owner));  // key, consent, active
+    owner = std::move(live.technician);
+    auto agent = std::move(live.agent);
+    const std::string session = live.id;
 
     Ok(*supervisor, Req({{"t", "session.supervise"}, {"session_id", session}}));
     std::vector<std::uint8_t> typed{'l', 's', '\r'};

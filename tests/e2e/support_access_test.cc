@@ -240,18 +240,11 @@ TEST(SupportAccess, UntilMustBeAtLeastADayAndAtMostFiveYearsAway) {
 
 TEST(SupportAccess, ControlIsNeverHandedToTheSupportUser) {
   BrokerProcess broker;
-  auto owner = LoggedInOwner(broker);
-  Granted granted = Grant(*owner);
+  LiveSession live = StartAttendedSession(broker);
+  Granted granted = Grant(*live.technician);
   auto support = LogInAsSupport(broker, granted);
-  Value created = Ok(*owner, Req({{"t", "session.create"}, {"mode", "attended"}}));
-  std::string session = created.Find("session_id")->as_string();
-  auto agent = Connect(broker);
-  ASSERT_TRUE(agent->Hello(Value::MapOf({{"kind", "session_key"}, {"key", created.Find("key")->as_string()},
-                                         {"name", "Customer"}}), kWait).ok());
-  NextEvent(*agent, "session.request");
-  Ok(*agent, Req({{"t", "session.consent"}, {"session_id", session}, {"accept", true}}));
-  Ok(*support, Req({{"t", "session.supervise"}, {"session_id", session}}));
-  Refused(*owner, Req({{"t", "session.handover"}, {"session_id", session}, {"user_id", granted.user_id}}),
+  Ok(*support, Req({{"t", "session.supervise"}, {"session_id", live.id}}));
+  Refused(*live.technician, Req({{"t", "session.handover"}, {"session_id", live.id}, {"user_id", granted.user_id}}),
           ErrorCode::kPermissionDenied);
 }
 
@@ -265,20 +258,11 @@ TEST(SupportAccess, RevocationEndsItsSessionsAndSupervisionAndClosesItWith4403) 
   auto support = LogInAsSupport(broker, granted, &hello);
   std::string token = hello.Find("token")->as_string();
 
-  auto start = [&](client::BlockingClient& controller, std::unique_ptr<client::BlockingClient>& agent) {
-    Value created = Ok(controller, Req({{"t", "session.create"}, {"mode", "attended"}}));
-    std::string id = created.Find("session_id")->as_string();
-    agent = Connect(broker);
-    EXPECT_TRUE(agent->Hello(Value::MapOf({{"kind", "session_key"}, {"key", created.Find("key")->as_string()},
-                                           {"name", "Customer"}}), kWait).ok());
-    NextEvent(*agent, "session.request");
-    Ok(*agent, Req({{"t", "session.consent"}, {"session_id", id}, {"accept", true}}));
-    return id;
-  };
-  std::unique_ptr<client::BlockingClient> their_agent, our_agent;
-  std::string theirs = start(*support, their_agent);
-  std::string ours = start(*owner, our_agent);
-  Ok(*support, Req({{"t", "session.supervise"}, {"session_id", ours}}));
+  LiveSession theirs = StartAttendedSession(broker, std::move(support));
+  LiveSession ours = StartAttendedSession(broker, std::move(owner));
+  support = std::move(theirs.technician);
+  owner = std::move(ours.technician);
+  Ok(*support, Req({{"t", "session.supervise"}, {"session_id", ours.id}}));
 
   Ok(*owner, Req({{"t", "support_access.revoke"}}));
   const auto confirmed = std::chrono::steady_clock::now();
@@ -288,10 +272,10 @@ TEST(SupportAccess, RevocationEndsItsSessionsAndSupervisionAndClosesItWith4403) 
   EXPECT_EQ(closed->code, 4403);
   // POLICY.md: at once — well within a second of the revocation being confirmed.
   EXPECT_LT(std::chrono::steady_clock::now() - confirmed, 1s);
-  EXPECT_EQ(NextEvent(*their_agent, "session.ended").Find("reason")->as_string(), "revoked");
+  EXPECT_EQ(NextEvent(*theirs.agent, "session.ended").Find("reason")->as_string(), "revoked");
   Value left = NextEvent(*owner, "participant.left");
   EXPECT_EQ(left.Find("user")->Find("email")->as_string(), granted.email);
-  Ok(*owner, Req({{"t", "session.info"}, {"session_id", ours}}));  // the owner's session goes on
+  Ok(*owner, Req({{"t", "session.info"}, {"session_id", ours.id}}));  // the owner's session goes on
 
   auto again = Connect(broker);
   EXPECT_FALSE(again->Hello(PasswordAuth(kOrg, granted.email, granted.password), kWait).ok());
