@@ -176,7 +176,7 @@ std::optional<ActorRun::Outcome> ActorRun::CheckRequestStep() {
     return !agent_session_.empty();
   };
   const Credentials* me = it_.CredentialsOf(spec_.user);
-  // Until/after the broker's clock, for support access.
+  // Support access: `until` is the step's duration after the broker's clock.
   auto until = [&] { return static_cast<std::uint64_t>(it_.runner().broker_clock().NowMs() + step.number); };
   switch (step.kind) {
     case StepKind::kLogin:
