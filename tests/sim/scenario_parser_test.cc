@@ -77,6 +77,64 @@ TEST(ScenarioParser, ReadsOrganisationActorsStepsAndAudit) {
   EXPECT_EQ(s.audit[1].outcome, "denied");
 }
 
+const char* kSupport = R"(name: support
+org:
+  support_access: {until: 30d}
+actors:
+  ann:
+    user: owner
+    steps:
+      - revoke_support_access
+      - grant_support_access: 2d
+      - extend_support_access: 36h
+        expect_error: bad_request
+  vendor:
+    kind: support
+    steps:
+      - login
+      - request: {t: user.update, user_id: "${user.support}", role: admin}
+        expect_error: permission_denied
+audit:
+  - {action: support_access.revoke, actor: ann, support: false}
+  - {action: user.update, actor: support, support: true}
+)";
+
+TEST(ScenarioParser, ReadsSupportAccessGrantActorsStepsAndAuditFlag) {
+  auto parsed = ParseScenarioText(kSupport, "s.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  const Scenario& s = *parsed;
+  ASSERT_TRUE(s.org.support_access.has_value());
+  EXPECT_EQ(s.org.support_access->until, Millis(30LL * 24 * 3600 * 1000));
+  EXPECT_EQ(s.org.support_access->line, 3);
+  EXPECT_TRUE(s.GrantsSupportAccess());
+  const ActorSpec& ann = s.actors[0];
+  ASSERT_EQ(ann.steps.size(), 3u);
+  EXPECT_EQ(ann.steps[0].kind, StepKind::kRevokeSupportAccess);
+  EXPECT_EQ(ann.steps[1].kind, StepKind::kGrantSupportAccess);
+  EXPECT_EQ(ann.steps[1].number, 2LL * 24 * 3600 * 1000);
+  EXPECT_EQ(ann.steps[2].kind, StepKind::kExtendSupportAccess);
+  EXPECT_EQ(ann.steps[2].number, 36LL * 3600 * 1000);
+  EXPECT_EQ(ann.steps[2].expect_error, ErrorCode::kBadRequest);
+  const ActorSpec& vendor = s.actors[1];
+  EXPECT_EQ(vendor.kind, ActorKind::kUser);
+  EXPECT_TRUE(vendor.support);
+  EXPECT_EQ(vendor.user, kSupportUser);
+  ASSERT_EQ(s.audit.size(), 2u);
+  EXPECT_EQ(s.audit[0].support, false);
+  EXPECT_EQ(s.audit[1].support, true);
+  EXPECT_EQ(s.audit[1].actor, "support");
+}
+
+TEST(ScenarioParser, AGrantStepAloneMakesTheSupportUserKnown) {
+  auto parsed = ParseScenarioText(
+      "name: x\nactors:\n  ann:\n    user: owner\n    steps:\n      - grant_support_access: 30d\n"
+      "  vendor:\n    kind: support\n    steps:\n      - login\n",
+      "s.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_FALSE(parsed->org.support_access.has_value());
+  EXPECT_TRUE(parsed->GrantsSupportAccess());
+}
+
 TEST(ScenarioParser, YamlSyntaxErrorNamesFileAndLine) {
   std::string error = ErrorOf("name: x\nactors:\n  tom: {steps: [login\n");
   EXPECT_EQ(error.rfind("s.yaml:", 0), 0u) << error;
@@ -112,8 +170,35 @@ TEST(ScenarioParser, MalformedScenariosNameFileLineAndReason) {
       {"name: x\norg:\n  users:\n    tom: {role: wizard}\nactors: {}\n", "s.yaml:4: user 'tom': no role 'wizard'"},
       {"name: x\norg:\n  plan: gold\nactors: {}\n",
        "s.yaml:3: org: plan must be free, standard, professional or enterprise"},
-      {"name: x\norg:\n  support_access: {until: 7d}\nactors: {}\n",
-       "s.yaml:3: support_access is reserved for support access (issue 7), which this broker does not offer yet"},
+      {"name: x\norg:\n  support_access: {}\nactors: {}\n",
+       "s.yaml:3: org: support_access needs 'until' (a duration after the broker's clock, e.g. 30d)"},
+      {"name: x\norg:\n  support_access:\n    until: next week\nactors: {}\n",
+       "s.yaml:4: org: support_access: until must be a duration such as 500ms, 5s, 10m, 2h or 7d, not 'next week'"},
+      {"name: x\norg:\n  support_access: {until: 7d, password: x}\nactors: {}\n",
+       "s.yaml:3: unknown key 'password' in org: support_access (known: until)"},
+      {"name: x\norg:\n  users:\n    support: {role: admin}\nactors: {}\n",
+       "s.yaml:4: 'support' is the hidden support user of support access; it needs no declaration"},
+      {"name: x\nactors:\n  vendor:\n    kind: support\n    steps:\n      - login\n",
+       "s.yaml:3: actor 'vendor' is a support actor, but nothing grants support access (org: support_access or a "
+       "grant_support_access step)"},
+      {"name: x\norg:\n  support_access: {until: 7d}\nactors:\n  vendor:\n    kind: support\n    user: owner\n",
+       "s.yaml:7: actor 'vendor': 'user' does not apply to this kind of actor"},
+      {"name: x\norg:\n  support_access: {until: 7d}\nactors:\n  vendor:\n    kind: support\n    steps:\n"
+       "      - login: {token: true}\n",
+       "s.yaml:8: step 'login': a support actor has no token from the set-up; it logs in with the grant's password"},
+      {"name: x\nactors:\n  ann:\n    user: owner\n    steps:\n      - grant_support_access\n",
+       "s.yaml:6: step 'grant_support_access' needs an argument"},
+      {"name: x\nactors:\n  ann:\n    user: owner\n    steps:\n      - extend_support_access: later\n",
+       "s.yaml:6: step 'extend_support_access' (until, after the broker's clock) must be a duration such as 500ms, "
+       "5s, 10m, 2h or 7d, not 'later'"},
+      {"name: x\nactors:\n  ann:\n    user: owner\n    steps:\n      - revoke_support_access: 3d\n",
+       "s.yaml:6: step 'revoke_support_access' takes no argument"},
+      {"name: x\nactors:\n  cust:\n    kind: attended_agent\n    steps:\n      - revoke_support_access\n",
+       "s.yaml:6: step 'revoke_support_access' is not a step of an attended agent"},
+      {"name: x\nactors: {}\naudit:\n  - {action: a.b, support: maybe}\n",
+       "s.yaml:4: audit: support must be true or false"},
+      {"name: x\nactors: {}\naudit:\n  - {action: a.b, actor: support}\n",
+       "s.yaml:4: audit: 'support' is no actor, user or device of this scenario"},
       {"name: x\nactors:\n  a:\n    kind: device_agent\n    device: nowhere\n",
        "s.yaml:3: actor 'a': device 'nowhere' is not in org: devices"},
       {"name: x\nactors:\n  tom:\n    user: owner\n    steps:\n      - expect_output: {matches: \"(\"}\n"

@@ -46,6 +46,22 @@ TEST(SimCli, UnexpectedSuccessExitsOneWithTheReply) {
       << ran.output;
 }
 
+TEST(SimCli, AnAuditSupportFlagThatDoesNotHoldExitsOneNamingIt) {
+  Ran ran = RunSim("run --spawn " + kBad + "wrong_support_flag.yaml");
+  EXPECT_EQ(ran.status, 1) << ran.output;
+  EXPECT_NE(ran.output.find("line 11: expected the audit log to hold group.create by vendor (not support)"),
+            std::string::npos)
+      << ran.output;
+  EXPECT_NE(ran.output.find("group.create/ok by "), std::string::npos) << ran.output;
+}
+
+TEST(SimCli, ASupportGrantTheBrokerRefusesExitsTwoNamingTheDeclaration) {
+  Ran ran = RunSim("run --spawn " + kBad + "support_too_short.yaml");
+  EXPECT_EQ(ran.status, 2) << ran.output;
+  EXPECT_NE(ran.output.find("set-up: org: support_access (line 3): until must be at least 1 day"), std::string::npos)
+      << ran.output;
+}
+
 TEST(SimCli, MalformedScenarioExitsTwoWithFileAndLine) {
   Ran ran = RunSim("check " + kBad + "../bad/wrong_error.yaml.missing");
   EXPECT_EQ(ran.status, 2) << ran.output;

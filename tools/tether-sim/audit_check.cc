@@ -14,6 +14,7 @@ constexpr int kMaxPages = 200;  // 200 000 events: more than any scenario writes
 
 struct Event {
   std::string action, outcome, actor;
+  bool support = false;  // the actor was a support user
 };
 
 std::string Field(const Value& v, const char* key) {
@@ -60,7 +61,9 @@ protocol::Result<std::vector<Event>> ReadLog(const OrgContext& org) {
     auto reply = client.Call(request, 30s);
     if (!reply.ok()) return reply.status();
     for (const auto& e : reply->Find("events")->as_array()) {
-      events.push_back({Field(e, "action"), Field(e, "outcome"), Field(e, "actor")});
+      const Value* support = e.Find("support");
+      events.push_back({Field(e, "action"), Field(e, "outcome"), Field(e, "actor"),
+                        support && support->is_bool() && support->as_bool()});
     }
     cursor = Field(*reply, "cursor");
     if (cursor.empty()) break;
@@ -75,6 +78,7 @@ std::string Describe(const AuditExpectation& e) {
   std::string out = e.action;
   if (!e.outcome.empty()) out += " (outcome " + e.outcome + ")";
   if (!e.actor.empty()) out += " by " + e.actor;
+  if (e.support) out += *e.support ? " (support)" : " (not support)";
   return out;
 }
 
@@ -93,12 +97,14 @@ std::string CheckAudit(const Scenario& scenario, const OrgContext& org, const Ru
     while (at < log->size() && !found) {
       const Event& e = (*log)[at++];
       found = e.action == expected.action && (expected.outcome.empty() || e.outcome == expected.outcome) &&
-              (expected.actor.empty() || ids.count(e.actor) > 0);
+              (expected.actor.empty() || ids.count(e.actor) > 0) &&
+              (!expected.support || e.support == *expected.support);
     }
     if (!found) {
       std::string after;
       for (std::size_t i = from; i < log->size() && i < from + 12; ++i) {
-        after += (after.empty() ? "" : ", ") + (*log)[i].action + "/" + (*log)[i].outcome + " by " + (*log)[i].actor;
+        after += (after.empty() ? "" : ", ") + (*log)[i].action + "/" + (*log)[i].outcome + " by " + (*log)[i].actor +
+                 ((*log)[i].support ? " (support)" : "");
       }
       return "line " + std::to_string(expected.line) + ": expected the audit log to hold " + Describe(expected) +
              (from ? " after the entries before it" : "") + "; after that point it holds: " +

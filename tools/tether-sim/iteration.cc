@@ -72,6 +72,18 @@ std::optional<std::string> Iteration::UserId(const std::string& user) const {
   return std::nullopt;
 }
 
+const Credentials* Iteration::CredentialsOf(const std::string& user) const {
+  if (user == kSupportUser && support_) return &*support_;
+  auto found = org().users.find(user);
+  return found == org().users.end() ? nullptr : &found->second;
+}
+
+void Iteration::SetSupportGrant(Credentials support) {
+  const std::string id = support.id;
+  support_ = std::move(support);
+  SetUserId(kSupportUser, id);
+}
+
 std::optional<std::string> Iteration::Lookup(const std::string& reference) const {
   auto dot = reference.find('.');
   if (dot == std::string::npos) return std::nullopt;
@@ -87,9 +99,9 @@ std::optional<std::string> Iteration::Lookup(const std::string& reference) const
     return UserId(actor && actor->kind == ActorKind::kUser ? actor->user : name);
   }
   if (kind == "email") {
-    auto found = org().users.find(name);
-    if (found == org().users.end()) return std::nullopt;
-    return found->second.email;
+    const Credentials* credentials = CredentialsOf(name);
+    if (!credentials) return std::nullopt;
+    return credentials->email;
   }
   if (kind == "group") return name.empty() ? std::optional<std::string>("0") : in(org().group_ids);
   if (kind == "role") return in(org().role_ids);

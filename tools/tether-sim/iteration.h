@@ -54,6 +54,11 @@ class Iteration {
   void SetVariable(const std::string& name, std::string value);
   void SetUserId(const std::string& user, const std::string& id);
   std::optional<std::string> UserId(const std::string& user) const;
+  // How `user` logs in: the set-up's credentials, or for the support user those of the
+  // latest grant (a grant_support_access step of this iteration, else the set-up's);
+  // nullptr while none is known.
+  const Credentials* CredentialsOf(const std::string& user) const;
+  void SetSupportGrant(Credentials support);
 
   // "${user.tom}", "${group.Servers}", "${role.Night shift}", "${device.db-1}",
   // "${session.s1}", "${key.s1}", "${email.tom}", "${var.token}": every string inside
@@ -82,6 +87,7 @@ class Iteration {
   std::vector<std::unique_ptr<ActorRun>> actors_;
   std::map<std::string, SessionLabel> sessions_;
   std::map<std::string, std::string> device_ids_, variables_, user_ids_;
+  std::optional<Credentials> support_;  // granted by a step of this iteration
   std::map<std::string, std::map<std::string, int>> arrivals_;  // barrier → actor → count
   std::map<std::string, std::vector<std::string>> barrier_members_;
   int unfinished_ = 0;

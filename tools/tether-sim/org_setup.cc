@@ -52,6 +52,8 @@ class Setup {
   Status CreateUsers();
   Status CreateDeployKeys();
   Status EnrolIdleDevices();
+  Status LearnBrokerClock();
+  Status GrantSupportAccess();
   Status FinishOrg();
   Value ScopeOf(const UserSpec& user);
   // Group and role names must be unique in an organisation: on a shared broker each run
@@ -144,7 +146,7 @@ Status Setup::CreateUsers() {
   }
   // Actors that accept an invitation in their steps get an email now, an id then.
   for (const auto& actor : s_.actors) {
-    if (actor.kind == ActorKind::kUser && !ctx_.users.count(actor.user)) {
+    if (actor.kind == ActorKind::kUser && actor.user != kSupportUser && !ctx_.users.count(actor.user)) {
       ctx_.users[actor.user] = {"", GeneratedEmail(actor.user, ctx_.run_tag), "sim-" + RandomHex(12), ""};
     }
   }
@@ -180,6 +182,33 @@ Status Setup::EnrolIdleDevices() {
   return {};
 }
 
+// Relative `until`s need the broker's now: a test clock tells it (moving it by 0);
+// a broker without one runs on real time, ours.
+Status Setup::LearnBrokerClock() {
+  if (!s_.GrantsSupportAccess()) return {};
+  auto reply = client_->Call(Value::MapOf({{"t", "test.clock.advance"}, {"ms", 0}}), kWait);
+  if (reply.ok()) {
+    ctx_.clock.Learn(reply->Find("now")->as_int());
+    return {};
+  }
+  if (reply.status().code() == protocol::ErrorCode::kBadRequest) return {};
+  return Context(reply.status(), "reading the broker's clock");
+}
+
+// `org: support_access`: the grant, whose support user actors of `kind: support` log in as.
+Status Setup::GrantSupportAccess() {
+  if (!s_.org.support_access) return {};
+  const SupportGrantSpec& grant = *s_.org.support_access;
+  const std::int64_t until = ctx_.clock.NowMs() + grant.until.count();
+  auto reply = Call(Value::MapOf({{"t", "support_access.grant"}, {"until", static_cast<std::uint64_t>(until)}}),
+                    "org: support_access (line " + std::to_string(grant.line) + ")");
+  if (!reply.ok()) return reply.status();
+  const Value& user = *reply->Find("user");
+  ctx_.users[kSupportUser] = {user.Find("id")->as_string(), user.Find("email")->as_string(),
+                              reply->Find("password")->as_string(), ""};
+  return {};
+}
+
 Status Setup::FinishOrg() {
   Value update = Value::MapOf({{"t", "org.update"}});
   if (s_.org.preferences.is_map()) update.Set("preferences", s_.org.preferences);
@@ -202,7 +231,8 @@ Result<OrgContext> Setup::Run() {
   if (s_.org.seats) room.Set("seats", kSetupSeats);
   if (auto reply = Call(room, "org: preparing the plan and seats"); !reply.ok()) return reply.status();
   for (auto step : {&Setup::CreateGroups, &Setup::CreateRoles, &Setup::CreateUsers, &Setup::CreateDeployKeys,
-                    &Setup::EnrolIdleDevices, &Setup::FinishOrg}) {
+                    &Setup::EnrolIdleDevices, &Setup::LearnBrokerClock, &Setup::GrantSupportAccess,
+                    &Setup::FinishOrg}) {
     if (Status s = (this->*step)(); !s.ok()) return s;
   }
   client_->Close();

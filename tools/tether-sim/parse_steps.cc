@@ -22,8 +22,8 @@ struct StepDef {
   std::set<std::string> options;  // besides the step's own key; timeout and expect_error always
 };
 
-const std::array<StepDef, 21>& Defs() {
-  static const std::array<StepDef, 21> kDefs = {{
+const std::array<StepDef, 24>& Defs() {
+  static const std::array<StepDef, 24> kDefs = {{
       {"login", StepKind::kLogin, kUsers, false, {}},
       {"accept_invite", StepKind::kAcceptInvite, kUsers, true, {}},
       {"create_session", StepKind::kCreateSession, kUsers, true, {}},
@@ -36,6 +36,9 @@ const std::array<StepDef, 21>& Defs() {
       {"expect_output", StepKind::kExpectOutput, kUsers, true, {"session"}},
       {"request", StepKind::kRequest, kUsers, true, {"save", "expect"}},
       {"advance_clock", StepKind::kAdvanceClock, kUsers, true, {}},
+      {"grant_support_access", StepKind::kGrantSupportAccess, kUsers, true, {}},
+      {"extend_support_access", StepKind::kExtendSupportAccess, kUsers, true, {}},
+      {"revoke_support_access", StepKind::kRevokeSupportAccess, kUsers, false, {}},
       {"join", StepKind::kJoin, kAttended, true, {}},
       {"consent", StepKind::kConsent, kAgents, true, {}},
       {"output", StepKind::kOutput, kAgents, true, {}},
@@ -136,6 +139,13 @@ void ParseArgument(Step& step, const YAML::Node& arg, const std::string& what) {
       return;
     case StepKind::kAdvanceClock:
       step.number = Duration(arg, what).count();
+      return;
+    case StepKind::kGrantSupportAccess:
+    case StepKind::kExtendSupportAccess:
+      step.number = Duration(arg, what + " (until, after the broker's clock)").count();
+      return;
+    case StepKind::kRevokeSupportAccess:
+      if (arg && !arg.IsNull()) Fail(arg, what + " takes no argument");
       return;
     case StepKind::kConsent: {
       std::string answer = String(arg, what);

@@ -42,10 +42,10 @@ void PrintReport(const Scenario& scenario, RunResults& results, std::ostream& ou
     }
   }
   if (!results.audit_failure.empty()) out << "  FAIL audit: " << results.audit_failure << "\n";
-  out << "\n" << Pad("step", 16) << Pad("count", 9) << Pad("errors", 8) << Pad("p50 ms", 10) << Pad("p95 ms", 10)
+  out << "\n" << Pad("step", 23) << Pad("count", 9) << Pad("errors", 8) << Pad("p50 ms", 10) << Pad("p95 ms", 10)
       << "p99 ms\n";
   for (auto& [name, stats] : results.by_type) {
-    out << Pad(name, 16) << Pad(std::to_string(stats.count), 9) << Pad(std::to_string(stats.errors), 8)
+    out << Pad(name, 23) << Pad(std::to_string(stats.count), 9) << Pad(std::to_string(stats.errors), 8)
         << Pad(Fixed(Percentile(stats.latencies_ms, 50)), 10) << Pad(Fixed(Percentile(stats.latencies_ms, 95)), 10)
         << Fixed(Percentile(stats.latencies_ms, 99)) << "\n";
   }

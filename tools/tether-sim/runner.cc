@@ -12,7 +12,7 @@ double Percentile(std::vector<double>& values, double p) {
 }
 
 Runner::Runner(const Scenario& scenario, const OrgContext& org, RunOptions options)
-    : scenario_(scenario), org_(org), options_(std::move(options)) {
+    : scenario_(scenario), org_(org), options_(std::move(options)), clock_(org.clock) {
   uv_loop_init(&loop_);
 }
 

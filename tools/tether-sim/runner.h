@@ -40,6 +40,9 @@ class Runner {
   const OrgContext& org() const { return org_; }
   client::ClientContext& client_context() { return *context_; }
   int repeat() const { return options_.repeat; }
+  // The broker's clock: learnt at set-up, kept up to date by advance_clock (shared by
+  // every iteration, as the broker's clock is).
+  BrokerClock& broker_clock() { return clock_; }
 
   void Record(StepRecord record);
   // The iteration's last step is done (or one failed): the next may start.
@@ -54,6 +57,7 @@ class Runner {
   const Scenario& scenario_;
   const OrgContext& org_;
   RunOptions options_;
+  BrokerClock clock_;
   uv_loop_t loop_;
   std::unique_ptr<client::ClientContext> context_;
   std::vector<std::unique_ptr<Iteration>> live_;

@@ -39,6 +39,9 @@ enum class StepKind {
   kExpectOutput,
   kRequest,
   kAdvanceClock,
+  kGrantSupportAccess,
+  kExtendSupportAccess,
+  kRevokeSupportAccess,
   // agents
   kJoin,
   kConsent,
@@ -73,7 +76,9 @@ struct Step {
   std::vector<std::pair<std::string, std::string>> save;  // request: variable ← path in the reply
   Value expect;  // request: path in the reply → the value it must have (nil: absent)
   std::optional<ErrorCode> expect_error;
-  std::int64_t number = 0;  // advance_clock: ms; exit: status; expect_closed: close code
+  // advance_clock: ms; grant_/extend_support_access: `until`, ms after the broker's now;
+  // exit: status; expect_closed: close code
+  std::int64_t number = 0;
   bool stay = true;          // handover
   bool token = false;        // login: with the token of the set-up's login, not the password
   Millis timeout = kDefaultStepTimeout;
@@ -89,10 +94,15 @@ struct OutputRate {
   bool enabled() const { return every.count() > 0 && bytes > 0; }
 };
 
+// The name the hidden support user goes by in a scenario: its user actors (`kind:
+// support`), references (`${user.support}`) and audit entries.
+inline constexpr const char* kSupportUser = "support";
+
 struct ActorSpec {
   std::string name;
   ActorKind kind = ActorKind::kUser;
   int line = 0;
+  bool support = false;  // a user actor that logs in as the hidden support user (`user` is kSupportUser)
   std::string user;      // users: a name of org.users, "owner", or one who accepts an invitation
   std::string device;    // device agents: a name of org.devices
   std::string customer;  // attended agents: the name in the session_key hello
@@ -132,8 +142,15 @@ struct DeviceSpec {
   int line = 0;
 };
 
+// `org: support_access`: a grant made at set-up, `until` after the broker's clock.
+struct SupportGrantSpec {
+  Millis until{0};
+  int line = 0;
+};
+
 struct OrgSpec {
   std::optional<std::string> plan;
+  std::optional<SupportGrantSpec> support_access;
   std::optional<std::uint64_t> seats;
   Value preferences;  // nil or a map, sent as is
   std::vector<GroupSpec> groups;
@@ -146,6 +163,7 @@ struct AuditExpectation {
   std::string action;
   std::string outcome;  // "" = any
   std::string actor;    // "" = any; else an actor, user or device name
+  std::optional<bool> support;  // the event's `support` flag; nullopt = any
   int line = 0;
 };
 
@@ -161,6 +179,8 @@ struct Scenario {
   const DeviceSpec* FindDevice(const std::string& name) const;
   // The actor that runs device `name`, or nullptr.
   const ActorSpec* AgentOfDevice(const std::string& name) const;
+  // Whether support access is granted at set-up or by a step (so `support` is a user).
+  bool GrantsSupportAccess() const;
 };
 
 }  // namespace tether::sim

@@ -42,11 +42,13 @@ void ForEachDeclared(const YAML::Node& org, const char* section, Declare&& decla
 
 void ParseOrg(OrgSpec& org, const YAML::Node& node) {
   RequireMap(node, "org");
-  if (node["support_access"]) {
-    Fail(node["support_access"],
-         "support_access is reserved for support access (issue 7), which this broker does not offer yet");
+  CheckKeys(node, {"plan", "seats", "preferences", "groups", "roles", "users", "devices", "support_access"}, "org");
+  if (auto grant = node["support_access"]) {
+    RequireMap(grant, "org: support_access");
+    CheckKeys(grant, {"until"}, "org: support_access");
+    if (!grant["until"]) Fail(grant, "org: support_access needs 'until' (a duration after the broker's clock, e.g. 30d)");
+    org.support_access = SupportGrantSpec{Duration(grant["until"], "org: support_access: until"), LineOf(grant)};
   }
-  CheckKeys(node, {"plan", "seats", "preferences", "groups", "roles", "users", "devices"}, "org");
   if (auto plan = node["plan"]) {
     org.plan = String(plan, "org: plan");
     if (!kPlans.count(*org.plan)) Fail(plan, "org: plan must be free, standard, professional or enterprise");
@@ -87,6 +89,9 @@ void ParseOrg(OrgSpec& org, const YAML::Node& node) {
     user.line = line;
     const std::string what = "user '" + name + "'";
     if (name == "owner") throw ScenarioError(line, "'owner' is the organisation's Super Admin; it needs no declaration");
+    if (name == kSupportUser) {
+      throw ScenarioError(line, "'support' is the hidden support user of support access; it needs no declaration");
+    }
     RequireMap(body, what);
     CheckKeys(body, {"role", "scope", "email"}, what);
     if (!body["role"]) Fail(body, what + " needs 'role'");
@@ -111,12 +116,15 @@ void ParseOrg(OrgSpec& org, const YAML::Node& node) {
   });
 }
 
-ActorKind ParseKind(const YAML::Node& node, const std::string& what) {
+ActorKind ParseKind(const YAML::Node& node, const std::string& what, bool* support) {
   std::string kind = String(node, what + ": kind");
-  if (kind == "user" || kind == "technician" || kind == "supervisor" || kind == "admin") return ActorKind::kUser;
+  *support = kind == "support";
+  if (kind == "user" || kind == "technician" || kind == "supervisor" || kind == "admin" || *support) {
+    return ActorKind::kUser;
+  }
   if (kind == "attended_agent") return ActorKind::kAttendedAgent;
   if (kind == "device_agent" || kind == "unattended_agent") return ActorKind::kDeviceAgent;
-  Fail(node, what + ": kind must be technician, supervisor, admin, user, attended_agent or device_agent");
+  Fail(node, what + ": kind must be technician, supervisor, admin, user, support, attended_agent or device_agent");
 }
 
 ActorSpec ParseActor(const std::string& name, const YAML::Node& node, int line) {
@@ -126,18 +134,18 @@ ActorSpec ParseActor(const std::string& name, const YAML::Node& node, int line) 
   const std::string what = "actor '" + name + "'";
   RequireMap(node, what);
   CheckKeys(node, {"kind", "user", "device", "name", "consent", "echo", "output", "steps"}, what);
-  actor.kind = node["kind"] ? ParseKind(node["kind"], what) : ActorKind::kUser;
+  actor.kind = node["kind"] ? ParseKind(node["kind"], what, &actor.support) : ActorKind::kUser;
   bool agent = actor.kind != ActorKind::kUser;
   auto only = [&](const char* key, bool allowed) {
     if (node[key] && !allowed) Fail(node[key], what + ": '" + key + "' does not apply to this kind of actor");
   };
-  only("user", !agent);
+  only("user", !agent && !actor.support);
   only("device", actor.kind == ActorKind::kDeviceAgent);
   only("name", actor.kind == ActorKind::kAttendedAgent);
   only("consent", agent);
   only("echo", agent);
   only("output", agent);
-  actor.user = node["user"] ? String(node["user"], what + ": user") : name;
+  actor.user = actor.support ? kSupportUser : node["user"] ? String(node["user"], what + ": user") : name;
   actor.customer = node["name"] ? String(node["name"], what + ": name") : name;
   if (actor.kind == ActorKind::kDeviceAgent) {
     if (!node["device"]) Fail(node, what + " needs 'device', a name of org: devices");
@@ -176,11 +184,12 @@ AuditExpectation ParseAuditEntry(const YAML::Node& node) {
     return entry;
   }
   RequireMap(node, "an audit entry");
-  CheckKeys(node, {"action", "outcome", "actor"}, "an audit entry");
+  CheckKeys(node, {"action", "outcome", "actor", "support"}, "an audit entry");
   if (!node["action"]) Fail(node, "an audit entry needs 'action'");
   entry.action = String(node["action"], "audit: action");
   if (node["outcome"]) entry.outcome = String(node["outcome"], "audit: outcome");
   if (node["actor"]) entry.actor = String(node["actor"], "audit: actor");
+  if (node["support"]) entry.support = Bool(node["support"], "audit: support");
   return entry;
 }
 
@@ -213,11 +222,17 @@ bool Checker::HasRole(const std::string& name) const {
 }
 bool Checker::HasUser(const std::string& name) const {
   if (name == "owner" || invitees_.count(name)) return true;
+  if (name == kSupportUser) return s_.GrantsSupportAccess();
   for (const auto& u : s_.org.users) if (u.name == name) return true;
   return false;
 }
 
 void Checker::CheckActor(const ActorSpec& actor) {
+  if (actor.support && !s_.GrantsSupportAccess()) {
+    Fail(actor.line, "actor '" + actor.name +
+                         "' is a support actor, but nothing grants support access (org: support_access or a "
+                         "grant_support_access step)");
+  }
   if (actor.kind == ActorKind::kUser && !HasUser(actor.user)) {
     Fail(actor.line, "actor '" + actor.name + "': user '" + actor.user +
                          "' is not in org: users (nor 'owner', nor accepting an invitation)");
@@ -233,6 +248,13 @@ void Checker::CheckActor(const ActorSpec& actor) {
     if (step.kind == StepKind::kHandover) {
       const ActorSpec* to = s_.FindActor(step.target);
       if (!to || to->kind != ActorKind::kUser) Fail(step.line, what + ": '" + step.target + "' is not a user actor");
+    }
+    const bool support = actor.user == kSupportUser;
+    if (support && step.kind == StepKind::kAcceptInvite) {
+      Fail(step.line, what + ": a support actor logs in with the grant's password, it accepts no invitation");
+    }
+    if (support && step.kind == StepKind::kLogin && step.token) {
+      Fail(step.line, what + ": a support actor has no token from the set-up; it logs in with the grant's password");
     }
     bool defines = step.kind == StepKind::kCreateSession || step.kind == StepKind::kConnect;
     if (!defines && !step.session.empty() && !labels_.count(step.session)) {
@@ -328,6 +350,13 @@ const DeviceSpec* Scenario::FindDevice(const std::string& name) const {
 const ActorSpec* Scenario::AgentOfDevice(const std::string& name) const {
   for (const auto& a : actors) if (a.kind == ActorKind::kDeviceAgent && a.device == name) return &a;
   return nullptr;
+}
+bool Scenario::GrantsSupportAccess() const {
+  if (org.support_access) return true;
+  for (const auto& a : actors) {
+    for (const auto& step : a.steps) if (step.kind == StepKind::kGrantSupportAccess) return true;
+  }
+  return false;
 }
 
 }  // namespace tether::sim

@@ -124,6 +124,18 @@ std::optional<ActorRun::Outcome> ActorRun::CheckRequestReply() {
         agent_session_ = ok.Find("session_id")->as_string();
         return std::nullopt;
       });
+    case StepKind::kAdvanceClock:
+      return Replied([this](const Value& ok) -> std::optional<Outcome> {
+        it_.runner().broker_clock().Learn(ok.Find("now")->as_int());
+        return std::nullopt;
+      });
+    case StepKind::kGrantSupportAccess:
+      return Replied([this](const Value& ok) -> std::optional<Outcome> {
+        const Value& user = *ok.Find("user");
+        it_.SetSupportGrant({user.Find("id")->as_string(), user.Find("email")->as_string(),
+                             ok.Find("password")->as_string(), ""});
+        return std::nullopt;
+      });
     case StepKind::kRequest:
       return Replied([this, &step](const Value& ok) -> std::optional<Outcome> {
         if (step.expect.is_map()) {
@@ -163,10 +175,15 @@ std::optional<ActorRun::Outcome> ActorRun::CheckRequestStep() {
     if (agent_session_.empty()) current_->waiting_for = "a session for this agent (session.request)";
     return !agent_session_.empty();
   };
-  const Credentials* me = nullptr;
-  if (auto found = it_.org().users.find(spec_.user); found != it_.org().users.end()) me = &found->second;
+  const Credentials* me = it_.CredentialsOf(spec_.user);
+  // Support access: `until` is the step's duration after the broker's clock.
+  auto until = [&] { return static_cast<std::uint64_t>(it_.runner().broker_clock().NowMs() + step.number); };
   switch (step.kind) {
     case StepKind::kLogin:
+      if (!me) {  // the support user, before anything granted support access
+        current_->waiting_for = "support access to be granted (by a grant_support_access step)";
+        return std::nullopt;
+      }
       if (step.token) {
         if (me->token.empty()) return Outcome{false, "a token from the set-up", "user '" + spec_.user + "' has none"};
         SendRequest(Hello(Value::MapOf({{"kind", "token"}, {"token", me->token}})));
@@ -234,6 +251,15 @@ std::optional<ActorRun::Outcome> ActorRun::CheckRequestStep() {
     }
     case StepKind::kAdvanceClock:
       SendRequest(Value::MapOf({{"t", "test.clock.advance"}, {"ms", static_cast<unsigned long long>(step.number)}}));
+      break;
+    case StepKind::kGrantSupportAccess:
+      SendRequest(Value::MapOf({{"t", "support_access.grant"}, {"until", until()}}));
+      break;
+    case StepKind::kExtendSupportAccess:
+      SendRequest(Value::MapOf({{"t", "support_access.update"}, {"until", until()}}));
+      break;
+    case StepKind::kRevokeSupportAccess:
+      SendRequest(Value::MapOf({{"t", "support_access.revoke"}}));
       break;
     case StepKind::kJoin: {
       const SessionLabel* session = need_session(step.session);
