@@ -13,10 +13,14 @@ void HandleTestClockAdvance(Request& request) {
     return connection.ReplyError(request.id, protocol::Status::BadRequest("field 'ms' is over ten years"));
   }
   TestClock* clock = connection.broker().test_clock();
-  clock->Advance(static_cast<std::int64_t>(*ms));
+  // The move happens once its event is durable, so that what it sets off (an expiry, a
+  // deadline) is recorded after it; the event carries the time it moves to.
+  const auto delta = static_cast<std::int64_t>(*ms);
   storage::AuditEvent event = connection.NewAuditEvent(audit_action::kTestClockAdvance, kOutcomeOk);
+  event.time += delta;
   event.details = protocol::Value::MapOf({{"ms", *ms}});
-  ConfirmAfterAudit(connection.ref(), request.id, std::move(event), [re = request.id, clock](Connection& c) {
+  ConfirmAfterAudit(connection.ref(), request.id, std::move(event), [re = request.id, clock, delta](Connection& c) {
+    clock->Advance(delta);
     c.Reply(re, protocol::Value::MapOf({{"now", static_cast<std::uint64_t>(clock->NowMs())}}));
   });
 }

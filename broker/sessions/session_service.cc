@@ -364,10 +364,9 @@ void SessionService::DeviceOnline(const std::string& device_id, Connection& agen
   });
 }
 
-void SessionService::EndSessionsControlledBy(std::int64_t user_id, bool scheduled_too) {
+void SessionService::EndSessionsControlledBy(std::int64_t user_id) {
   for (Session* session : registry_.All()) {
-    if (session->controller.id != user_id) continue;
-    if (scheduled_too || session->state != SessionState::kScheduled) End(*session, EndReason::kRevoked);
+    if (session->controller.id == user_id && session->state != SessionState::kScheduled) End(*session, EndReason::kRevoked);
   }
 }
 

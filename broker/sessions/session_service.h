@@ -78,12 +78,13 @@ class SessionService {
   void End(Session& session, EndReason reason, std::function<void()> after = nullptr,
            protocol::Value extra = protocol::Value::MakeMap(), const Connection* by = nullptr);
   // The user's account was disabled or removed: sessions they control end (revoked).
-  // Scheduled ones stay unless `scheduled_too` (support access ended: nothing of the
-  // support user may outlive it).
-  void EndSessionsControlledBy(std::int64_t user_id, bool scheduled_too = false);
-  // The user may no longer watch anything: every view participation of theirs ends with
-  // `reason` (participant.left audited, session.ended to the viewer).
-  void RemoveViewerEverywhere(std::int64_t user_id, const char* reason);
+  // Scheduled ones stay.
+  void EndSessionsControlledBy(std::int64_t user_id);
+  // Support access ended: nothing of the support user may outlive it. Every view
+  // participation of theirs ends (revoked), and every session they control, scheduled
+  // ones too (revoked); `then` runs once all of it is audited and announced — to their
+  // own connections too, which the caller closes in `then`.
+  void EndEverythingOf(std::int64_t user_id, std::function<void()> then);
   // A participant's connection closed (called from the Connection's destructor).
   void OnConnectionClosed(std::uint64_t connection_id, bool is_agent);
   // A data frame from `sender` (PROTOCOL.md "Data frames").

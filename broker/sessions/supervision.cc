@@ -215,14 +215,29 @@ Status SessionService::Handover(Session& session, Connection& controller, std::i
   return Status::Ok();
 }
 
-void SessionService::RemoveViewerEverywhere(std::int64_t user_id, const char* reason) {
+void SessionService::EndEverythingOf(std::int64_t user_id, std::function<void()> then) {
+  // One count for each removal and end in flight, and one for this loop: `then` runs
+  // when the last of them is done.
+  auto pending = std::make_shared<int>(1);
+  auto done = [pending, then = std::move(then)] {
+    if (--*pending == 0) then();
+  };
   for (Session* session : registry_.All()) {
     std::vector<std::uint64_t> watching;
     for (const Viewer& viewer : session->viewers) {
       if (viewer.user_id == user_id) watching.push_back(viewer.connection_id);
     }
-    for (std::uint64_t connection_id : watching) RemoveViewer(*session, connection_id, reason);
+    for (std::uint64_t connection_id : watching) {
+      ++*pending;
+      RemoveViewer(*session, connection_id, "revoked", done);
+    }
   }
+  for (Session* session : registry_.All()) {
+    if (session->controller.id != user_id || session->state == SessionState::kEnded) continue;
+    ++*pending;
+    End(*session, EndReason::kRevoked, done);
+  }
+  done();
 }
 
 void SessionService::OnIdentityChanged(Connection& connection) {

@@ -72,9 +72,9 @@ Status CheckSupportUntil(std::int64_t until_ms, std::int64_t now_ms) {
 }
 
 void EndSupportUserPresence(Broker& broker, std::int64_t user_id) {
-  broker.sessions().RemoveViewerEverywhere(user_id, "revoked");
-  broker.sessions().EndSessionsControlledBy(user_id, /*scheduled_too=*/true);
-  CloseUserConnections(broker, user_id, CloseReason::kRevoked);
+  // Its connections close last, so that they too are told their sessions ended.
+  broker.sessions().EndEverythingOf(
+      user_id, [&broker, user_id] { CloseUserConnections(broker, user_id, CloseReason::kRevoked); });
 }
 
 void SupportAccess::Load() {

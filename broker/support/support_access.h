@@ -23,8 +23,9 @@ protocol::Status CheckSupportUntil(std::int64_t until_ms, std::int64_t now_ms);
 
 // Support access has ended (revoked or expired): the support user's view participations
 // end (reason `revoked`), the sessions it controls — scheduled ones too — end with
-// reason `revoked`, and its connections close with 4403. Its tokens were revoked and
-// the user disabled in the transaction that ended the grant.
+// reason `revoked`, and once all of that is audited and announced (to the support user
+// as well) its connections close with 4403. Its tokens were revoked and the user
+// disabled in the transaction that ended the grant.
 void EndSupportUserPresence(Broker& broker, std::int64_t user_id);
 
 class SupportAccess {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 
 #include "access_helpers.h"
 
@@ -267,6 +268,15 @@ TEST(SupportAccess, RevocationEndsItsSessionsAndSupervisionAndClosesItWith4403) 
   Ok(*owner, Req({{"t", "support_access.revoke"}}));
   const auto confirmed = std::chrono::steady_clock::now();
 
+  // The support user is told both ended, then closed.
+  std::set<std::string> told;
+  for (int i = 0; i < 2; ++i) {
+    Value ended = NextEvent(*support, "session.ended");
+    ASSERT_FALSE(ended.is_nil()) << "session.ended " << i + 1 << " of 2 did not reach the support user";
+    EXPECT_EQ(ended.Find("reason")->as_string(), "revoked");
+    told.insert(ended.Find("session_id")->as_string());
+  }
+  EXPECT_EQ(told, (std::set<std::string>{theirs.id, ours.id}));
   auto closed = support->WaitClosed(kWait);
   ASSERT_TRUE(closed.has_value());
   EXPECT_EQ(closed->code, 4403);
