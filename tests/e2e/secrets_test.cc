@@ -51,7 +51,7 @@ struct Witness {
   }
 };
 
-TEST(Secrets, NoSecretAppearsInTheLogMetricsErrorsOrAuditDetails) {
+TEST(SecretLeaks, NoSecretAppearsInTheLogMetricsErrorsOrAuditDetails) {
   BrokerProcess broker(BrokerOptions().Config("log_level = \"debug\"\n"));
   Witness w;
   w.Secret("owner password", kOwnerPassword);
