@@ -58,7 +58,14 @@ void RefuseTransfer(Connection& c, std::uint64_t re, const std::string& session_
 }
 
 // Optional fields a side adds for the other (the sender's sha256, a failure's message)
-// travel with the forwarded event.
+// travel with the forwarded event. Each must be a string when present.
+Status CheckOptionalStrings(const Value& body, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    if (auto field = protocol::OptionalString(body, key); !field.ok()) return field.status();
+  }
+  return Status::Ok();
+}
+
 void CopyOptional(const Value& from, Value& to, std::initializer_list<const char*> keys) {
   for (const char* key : keys) {
     if (const Value* v = from.Find(key); v != nullptr && v->is_string()) to.Set(key, *v);
@@ -118,7 +125,8 @@ void HandleFileBegin(Request& request) {
   auto direction = protocol::RequireString(body, "direction");
   auto name = protocol::RequireString(body, "name");
   auto size = protocol::RequireUint(body, "size");
-  for (const Status* s : {&id.status(), &transfer.status(), &direction.status(), &name.status(), &size.status()}) {
+  const Status optional = CheckOptionalStrings(body, {"sha256"});
+  for (const Status* s : {&id.status(), &transfer.status(), &direction.status(), &name.status(), &size.status(), &optional}) {
     if (!s->ok()) return c.ReplyError(request.id, *s);
   }
   if (!IsHex(*transfer, 32)) return c.ReplyError(request.id, Status::BadRequest("transfer_id must be 32 lowercase hex digits"));
@@ -154,7 +162,8 @@ void HandleFileEnd(Request& request) {
   auto transfer = protocol::RequireString(body, "transfer_id");
   auto sha256 = protocol::RequireString(body, "sha256");
   auto ok = protocol::RequireBool(body, "ok");
-  for (const Status* s : {&id.status(), &transfer.status(), &sha256.status(), &ok.status()}) {
+  const Status optional = CheckOptionalStrings(body, {"message"});
+  for (const Status* s : {&id.status(), &transfer.status(), &sha256.status(), &ok.status(), &optional}) {
     if (!s->ok()) return c.ReplyError(request.id, *s);
   }
   if (!IsHex(*sha256, 64) && !(sha256->empty() && !*ok)) {

@@ -16,7 +16,8 @@ protocol::Result<PrivilegeList> RequirePrivileges(const Value& map, std::string_
   for (const Value& item : list->as_array()) {
     auto privilege = item.is_string() ? policy::PrivilegeFromWire(item.as_string()) : std::nullopt;
     if (!privilege) {
-      return Status::BadRequest("unknown privilege " + (item.is_string() ? "'" + item.as_string() + "'" : item.ToJson()));
+      return Status::BadRequest("field '" + std::string(key) + "': unknown privilege " +
+                                (item.is_string() ? "'" + item.as_string() + "'" : item.ToJson()));
     }
     out.set.set(static_cast<std::size_t>(*privilege));
   }

@@ -30,6 +30,9 @@ policy::SessionFacts FactsOf(const Session& session) {
   return facts;
 }
 
+// A session id sent by a client is kept in an audit target up to this length (§2.2).
+constexpr std::size_t kMaxAuditedSessionId = 128;
+
 // The session named by the request, if the actor may know of it (else not_found).
 protocol::Result<Session*> VisibleSession(Request& request) {
   auto id = protocol::RequireString(request.message.body, "session_id");
@@ -95,6 +98,15 @@ void HandleSessionCreate(Request& request) {
 void HandleSessionEnd(Request& request) {
   Connection& c = request.connection;
   auto session = VisibleSession(request);
+  if (!session.ok() && session.status().code() == protocol::ErrorCode::kNotFound) {
+    // Trying to end a session one cannot see (another organisation's, out of scope, or
+    // made up) is recorded like a refusal: it is what an attacker probing ids would do.
+    storage::AuditEvent refused = c.NewAuditEvent("session.end", kOutcomeFailed);
+    const std::string& id = request.message.body.Find("session_id")->as_string();
+    refused.target = id.size() <= kMaxAuditedSessionId ? id : id.substr(0, kMaxAuditedSessionId);
+    return ConfirmAfterAudit(c.ref(), request.id, std::move(refused),
+                             [re = request.id, status = session.status()](Connection& done) { done.ReplyError(re, status); });
+  }
   if (!session.ok()) return c.ReplyError(request.id, session.status());
   Session& s = **session;
   EndReason reason = EndReason::kControllerEnded;

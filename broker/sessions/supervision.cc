@@ -106,12 +106,15 @@ bool SessionService::IsViewer(const Session& session, std::uint64_t connection_i
 
 void SessionService::RefuseViewerInput(Session& session, Connection& viewer, std::optional<std::uint64_t> re,
                                        const std::string& message, const char* input) {
-  viewer.ReplyError(re, Status(protocol::ErrorCode::kViewOnly, message));
   storage::AuditEvent event = viewer.NewAuditEvent("session.input_refused", kOutcomeDenied);
   event.session_id = session.id;
   event.target = session.id;
   event.details = Value::MapOf({{"input", input}});
-  broker_.audit().Record(std::move(event), [](Status) {});
+  // The refusal is answered once its event is durable, like every audited refusal; a
+  // failed write leaves it refused all the same.
+  broker_.audit().Record(std::move(event), [ref = viewer.ref(), re, message](Status) {
+    if (Connection* connection = ref.Get()) connection->ReplyError(re, Status(protocol::ErrorCode::kViewOnly, message));
+  });
 }
 
 storage::AuditEvent SessionService::ViewerLeftEvent(const Session& session, const Viewer& viewer,

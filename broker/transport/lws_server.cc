@@ -2,9 +2,11 @@
 #include "transport/lws_server.h"
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <string>
@@ -19,6 +21,14 @@ namespace {
 
 constexpr const char* kSubprotocol = "tether.v1";
 constexpr std::string_view kWebSocketPath = "/v1/ws";
+
+// TLS (README "TLS"): 1.2 and 1.3 only, and for 1.2 only suites with forward secrecy and
+// an AEAD cipher — whatever the system's OpenSSL configuration would otherwise allow.
+constexpr long kRefusedProtocols = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kTls13Ciphers = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
 // lws hands us raw zeroed memory per connection: it holds pointers only.
 struct PerConnection {
@@ -186,10 +196,18 @@ protocol::Result<std::unique_ptr<LwsServer>> LwsServer::Start(Broker& broker, uv
   info.pt_serv_buf_size = 128 * 1024;
   info.fd_limit_per_thread = static_cast<unsigned>(config.max_connections + 256);
   info.vhost_name = "tether";
+  // A peer gets as long for the HTTP upgrade as for its hello (whole seconds, at least
+  // one): a slow or silent handshake (slowloris) is dropped, not held for lws's 10-20 s.
+  auto handshake_secs = static_cast<unsigned>((config.hello_timeout.count() + 999) / 1000);
+  info.timeout_secs = std::max(1u, handshake_secs);
+  info.timeout_secs_ah_idle = info.timeout_secs;
   if (!config.tls_cert.empty()) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.ssl_cert_filepath = config.tls_cert.c_str();
     info.ssl_private_key_filepath = config.tls_key.c_str();
+    info.ssl_options_set = kRefusedProtocols;
+    info.ssl_cipher_list = kTls12Ciphers;
+    info.tls1_3_plus_cipher_list = kTls13Ciphers;
   }
   server->context_ = lws_create_context(&info);
   if (server->context_ == nullptr) {

@@ -64,8 +64,11 @@ int LwsTransport::OnReceive(const void* in, std::size_t len) {
   }
   bool complete = lws_is_final_fragment(wsi_) && lws_remaining_packet_payload(wsi_) == 0;
   if (!discarding_) {
-    // lws has no message-size cap of its own (STACK-NOTES.md): enforce ours here.
-    if (incoming_.size() + len > broker_.config().max_message_bytes) {
+    // lws has no message-size cap of its own (STACK-NOTES.md): enforce ours here, on what
+    // the frame header declares too, so that a peer declaring a huge frame and sending a
+    // few bytes of it is refused at once rather than holding the connection open.
+    std::size_t declared = incoming_.size() + len + lws_remaining_packet_payload(wsi_);
+    if (declared > broker_.config().max_message_bytes) {
       discarding_ = true;
       incoming_.clear();
       incoming_.shrink_to_fit();

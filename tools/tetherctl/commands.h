@@ -25,5 +25,7 @@ void RegisterAuditCommands(Dispatcher& dispatcher);
 void RegisterReportCommands(Dispatcher& dispatcher);
 // `recording get` (recordings.cc).
 void RegisterRecordingCommands(Dispatcher& dispatcher);
+// `cert generate` (cert.cc): works offline, no broker.
+void RegisterCertCommands(Dispatcher& dispatcher);
 
 }  // namespace tether::tools::ctl

@@ -21,5 +21,6 @@ int main(int argc, char** argv) {
   tether::tools::ctl::RegisterAuditCommands(dispatcher);
   tether::tools::ctl::RegisterReportCommands(dispatcher);
   tether::tools::ctl::RegisterRecordingCommands(dispatcher);
+  tether::tools::ctl::RegisterCertCommands(dispatcher);
   return dispatcher.Run(argc, argv);
 }
