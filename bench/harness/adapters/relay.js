@@ -1,0 +1,54 @@
+// (d) the minimal Node `ws` relay (bench/relay.js), one process, pairing two connections.
+// Frames are the same Tether frame bytes.
+'use strict';
+const path = require('path');
+const WebSocket = require('ws');
+const { frameHeader, framePayload } = require('../frames');
+const { freePort, startServer, stopServer } = require('../procs');
+const { Pair, FrameBuilder } = require('./pair');
+
+function openPaired(url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('error', reject);
+    ws.once('message', (d, isBinary) => {
+      if (!isBinary && d.toString() === 'paired') resolve(ws);
+      else reject(new Error('relay: expected "paired"'));
+    });
+  });
+}
+
+class RelayAdapter {
+  constructor({ logDir }) {
+    this.name = 'node-relay';
+    this.oneMessagePerFrame = true;
+    this.logDir = logDir;
+  }
+
+  async start() {
+    this.port = await freePort();
+    this.child = await startServer('node relay', process.execPath,
+      [path.join(__dirname, '..', '..', 'relay.js'), String(this.port)], this.port,
+      { logFile: path.join(this.logDir, 'relay.log') });
+  }
+
+  async stop() {
+    await stopServer(this.child);
+  }
+
+  async pair(i) {
+    const base = `ws://127.0.0.1:${this.port}/${i}-${Math.random().toString(16).slice(2)}`;
+    const [agent, controller] = await Promise.all([openPaired(`${base}/a`), openPaired(`${base}/c`)]);
+    const frames = new FrameBuilder(frameHeader, `s_${String(i).padStart(24, '0')}`);
+    const pair = new Pair({
+      sendToController: (p) => agent.send(frames.build(p)),
+      sendToAgent: (p) => controller.send(frames.build(p)),
+      close: async () => { agent.close(); controller.close(); },
+    });
+    controller.on('message', (d) => pair.atController(framePayload(d)));
+    agent.on('message', (d) => pair.atAgent(framePayload(d)));
+    return pair;
+  }
+}
+
+module.exports = { RelayAdapter };

@@ -1,0 +1,128 @@
+// The workloads, the same code for every system: each gets Pairs from an adapter.
+// Every load is bounded: a fixed number of sessions, a fixed time, and end-to-end flow
+// control (at most `window` frames sent but not yet received per session).
+'use strict';
+const { performance } = require('perf_hooks');
+const { sleep } = require('./procs');
+
+async function openPairs(adapter, n) {
+  const pairs = [];
+  for (let i = 0; i < n; i += 16) {
+    const batch = [];
+    for (let j = i; j < Math.min(n, i + 16); j++) batch.push(adapter.pair(j));
+    pairs.push(...(await Promise.all(batch)));
+  }
+  return pairs;
+}
+
+async function closePairs(pairs) {
+  await Promise.all(pairs.map((p) => p.close()));
+}
+
+// Agent → controller, as fast as flow control allows; counts what the controllers got
+// during `seconds` after a warm-up.
+async function throughput(adapter, { sessions, payloadBytes, seconds, window, warmup = 0.5 }) {
+  const pairs = await openPairs(adapter, sessions);
+  const payload = Buffer.alloc(payloadBytes, 0x61);
+  let running = true;
+  let counting = false;
+  let counted = 0;
+  const flows = pairs.map((pair) => {
+    const flow = { sent: 0, received: 0, lastSeen: -1 };
+    const pump = () => {
+      while (running && flow.sent - flow.received < window) {
+        pair.sendToController(payload);
+        flow.sent++;
+      }
+    };
+    pair.atController = () => {
+      flow.received++;
+      if (counting) counted++;
+      if (flow.sent - flow.received <= window / 2) pump();
+    };
+    flow.pump = pump;
+    return flow;
+  });
+  flows.forEach((f) => f.pump());
+  // A system that loses frames would stall the window: a session with frames out and
+  // nothing received for 200 ms counts them lost and sends on.
+  let lost = 0;
+  const watchdog = setInterval(() => {
+    for (const f of flows) {
+      if (f.sent > f.received && f.received === f.lastSeen) {
+        lost += f.sent - f.received;
+        f.sent = f.received;
+        f.pump();
+      }
+      f.lastSeen = f.received;
+    }
+  }, 200);
+  await sleep(warmup * 1000);
+  counting = true;
+  const start = performance.now();
+  await sleep(seconds * 1000);
+  counting = false;
+  const elapsed = (performance.now() - start) / 1000;
+  running = false;
+  for (let i = 0; i < 100 && flows.some((f) => f.received < f.sent); i++) await sleep(50);
+  clearInterval(watchdog);
+  const sent = flows.reduce((n, f) => n + f.received, 0) + lost;
+  await closePairs(pairs);
+  const framesPerS = counted / elapsed;
+  return { framesPerS, mibPerS: (framesPerS * payloadBytes) / 1048576, lostShare: sent ? lost / sent : 0 };
+}
+
+function percentile(sorted, q) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+// Controller → agent → controller round trips at `rate` frames/s in each session; the
+// sends are spread over each 10 ms so the sessions do not all send at once.
+async function latency(adapter, { sessions, rate, seconds, payloadBytes = 64 }) {
+  const pairs = await openPairs(adapter, sessions);
+  const rtts = [];
+  let measuring = false;
+  for (const pair of pairs) {
+    pair.atAgent = (p) => pair.sendToController(p);
+    pair.atController = (p) => {
+      const sentAt = Buffer.from(p.buffer, p.byteOffset, p.byteLength).readDoubleLE(0);
+      if (measuring) rtts.push(performance.now() - sentAt);
+    };
+  }
+  const periodMs = 1000 / rate;
+  let next = 0;
+  let sentMeasured = 0;
+  const tick = () => {
+    const now = performance.now();
+    const due = Math.floor(((now % periodMs) / periodMs) * pairs.length);
+    while (next !== due) {
+      const payload = Buffer.alloc(payloadBytes);
+      payload.writeDoubleLE(performance.now(), 0);
+      pairs[next].sendToAgent(payload);
+      if (measuring) sentMeasured++;
+      next = (next + 1) % pairs.length;
+    }
+  };
+  const timer = setInterval(tick, 0.5);
+  await sleep(500);
+  measuring = true;
+  const start = performance.now();
+  await sleep(seconds * 1000);
+  measuring = false;
+  const elapsed = (performance.now() - start) / 1000;
+  clearInterval(timer);
+  await sleep(200);
+  await closePairs(pairs);
+  rtts.sort((a, b) => a - b);
+  return {
+    samples: rtts.length,
+    lostShare: sentMeasured ? Math.max(0, 1 - rtts.length / sentMeasured) : 0,
+    ratePerSession: rtts.length / elapsed / sessions,
+    p50: percentile(rtts, 0.5),
+    p99: percentile(rtts, 0.99),
+    p999: percentile(rtts, 0.999),
+  };
+}
+
+module.exports = { throughput, latency, percentile, openPairs, closePairs };
