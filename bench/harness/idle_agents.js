@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// Child process of the idle-agents workload (its own descriptor table): connects COUNT
-// unattended agents (hello `enroll`, after which each connection is an authenticated,
-// online device) from several 127.x source addresses, prints one JSON line when all
-// are in, then holds them until its stdin closes.
-//   idle_agents.js URL DEPLOYMENT_KEY COUNT SOURCES CONCURRENCY
+// Child process of the idle-agents workload (its own descriptor table): connects one
+// unattended agent per device of DEVICES_JSON ([{id, secret}], hello `device`) from
+// several 127.x source addresses, prints one JSON line when all are in, then holds them
+// until its stdin closes.
+//   idle_agents.js URL DEVICES_JSON SOURCES CONCURRENCY
 'use strict';
 const { performance } = require('perf_hooks');
 const { TetherConn } = require('./tether_conn');
 
 async function main() {
-  const [url, deploymentKey, countText, sourcesText, concurrencyText] = process.argv.slice(2);
-  const count = Number(countText);
+  const [url, devicesFile, sourcesText, concurrencyText] = process.argv.slice(2);
+  const devices = JSON.parse(require('fs').readFileSync(devicesFile, 'utf8'));
+  const count = devices.length;
   const sources = Number(sourcesText);
   const concurrency = Number(concurrencyText);
   const tls = url.startsWith('wss:');
@@ -24,7 +25,7 @@ async function main() {
       const i = next++;
       try {
         const conn = await TetherConn.open(url, { localAddress: `127.0.0.${1 + (i % sources)}`, tls });
-        await conn.hello({ kind: 'enroll', deployment_key: deploymentKey, name: `idle-${i}`, os: 'linux' });
+        await conn.hello({ kind: 'device', device_id: devices[i].id, secret: devices[i].secret });
         held.push(conn);
       } catch (e) {
         failures++;

@@ -15,12 +15,13 @@ const { throughput, latency } = require('./workloads');
 const { sessionSetup, fanOut } = require('./tether_only');
 const { rssBytes, sleep } = require('./procs');
 const report = require('./report');
+const { profiled } = require('./profile');
 
 const REPO = path.resolve(__dirname, '..', '..');
 
 function parseArgs(argv) {
   const opts = {
-    quick: false, idle: 19000, build: path.join(REPO, 'build'), write: null, note: '', only: null,
+    quick: false, idle: 19000, idleTls: 5000, perf: null, build: path.join(REPO, 'build'), write: null, note: '', only: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -30,14 +31,18 @@ function parseArgs(argv) {
     };
     if (a === '--quick') opts.quick = true;
     else if (a === '--idle') opts.idle = Number(value());
+    else if (a === '--idle-tls') opts.idleTls = Number(value());
     else if (a === '--build') opts.build = path.resolve(value());
     else if (a === '--write') opts.write = true;
     else if (a === '--no-write') opts.write = false;
     else if (a === '--note') opts.note = value();
+    else if (a === '--perf') opts.perf = path.resolve(value());
     else if (a === '--only') opts.only = value().split(',');
     else throw new Error(`unknown option ${a} (see bench/README.md)`);
   }
-  if (!Number.isInteger(opts.idle) || opts.idle < 1 || opts.idle > 200000) throw new Error('--idle must be 1 to 200000');
+  for (const [flag, n] of [['--idle', opts.idle], ['--idle-tls', opts.idleTls]]) {
+    if (!Number.isInteger(n) || n < 1 || n > 200000) throw new Error(`${flag} must be 1 to 200000`);
+  }
   if (opts.write === null) opts.write = !opts.quick;
   return opts;
 }
@@ -50,14 +55,16 @@ function durations(quick) {
 
 async function idleAgents(opts, logDir, tls) {
   const tag = tls ? 'tether-idle-wss' : 'tether-idle';
-  const count = Math.min(opts.idle, durations(opts.quick).idleCap);
-  const tether = new TetherAdapter({ logDir, buildDir: opts.build, tls, tag });
+  const count = Math.min(tls ? opts.idleTls : opts.idle, durations(opts.quick).idleCap);
+  const tether = new TetherAdapter({ logDir, buildDir: opts.build, tls, tag, seedDevices: count });
   await tether.start();
+  const devicesFile = path.join(tether.dir, 'devices.json');
+  fs.writeFileSync(devicesFile, JSON.stringify(tether.seeded));
   try {
     await sleep(300);
     const baseline = rssBytes(tether.pid);
     const child = spawn(process.execPath, ['--max-old-space-size=8192', path.join(__dirname, 'idle_agents.js'),
-      tether.url, tether.deploymentKey, String(count), '4', '128'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      tether.url, devicesFile, '4', '128'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const line = await new Promise((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d) => {
@@ -110,7 +117,8 @@ async function main() {
       results[key] = {};
       for (const a of adapters) {
         log(`bench: ${key} ${a.name}`);
-        results[key][a.name] = await fn(a);
+        const profile = a === tether && key === 'tput16' ? opts.perf : null;
+        results[key][a.name] = await profiled(profile, 'relay', tether.pid, () => fn(a));
       }
     };
     await run('tput1', (a) => throughput(a, { sessions: 1, payloadBytes: 65536, seconds: d.tput, window: 64 }));
@@ -119,7 +127,8 @@ async function main() {
     await run('latency', (a) => latency(a, { sessions: d.latSessions, rate: 100, seconds: d.lat }));
     if (want('setup')) {
       log('bench: setup tether');
-      results.setup = await sessionSetup(tether, { concurrency: 32, seconds: d.setup });
+      results.setup = await profiled(opts.perf, 'setup', tether.pid,
+        () => sessionSetup(tether, { concurrency: 32, seconds: d.setup }));
     }
     if (want('fanout')) {
       results.fanout = {};
