@@ -95,11 +95,13 @@ async function latency(adapter, { sessions, rate, seconds, payloadBytes = 64 }) 
   const pairs = await openPairs(adapter, sessions);
   const rtts = [];
   let measuring = false;
+  // A round trip counts when its frame was sent inside the window, whenever it returns.
+  const window = { from: Infinity, to: Infinity };
   for (const pair of pairs) {
     pair.atAgent = (p) => pair.sendToController(p);
     pair.atController = (p) => {
       const sentAt = Buffer.from(p.buffer, p.byteOffset, p.byteLength).readDoubleLE(0);
-      if (measuring) rtts.push(performance.now() - sentAt);
+      if (sentAt >= window.from && sentAt < window.to) rtts.push(performance.now() - sentAt);
     };
   }
   const periodMs = 1000 / rate;
@@ -120,11 +122,13 @@ async function latency(adapter, { sessions, rate, seconds, payloadBytes = 64 }) 
   await sleep(500);
   measuring = true;
   const start = performance.now();
+  window.from = start;
   await sleep(seconds * 1000);
   measuring = false;
-  const elapsed = (performance.now() - start) / 1000;
+  window.to = performance.now();
+  const elapsed = (window.to - start) / 1000;
   clearInterval(timer);
-  await sleep(200);
+  await sleep(1000);  // the last round trips of the window come back
   await closePairs(pairs);
   rtts.sort((a, b) => a - b);
   return {
