@@ -2,7 +2,7 @@
 'use strict';
 const { performance } = require('perf_hooks');
 const { sleep } = require('./procs');
-const { percentile } = require('./workloads');
+const { percentile, runFlows } = require('./workloads');
 
 // Complete sessions (hello token, session.connect, the agent consents, active,
 // session.end answered: every audit event durable) from `concurrency` loops at once.
@@ -63,28 +63,9 @@ async function fanOut(tether, { supervisors, stalled, seconds, window, payloadBy
     stalledConn = await tether.supervise(pair.sessionId);
     stalledConn.ws._socket.pause();  // never reads again: its TCP window fills
   }
-  const payload = Buffer.alloc(payloadBytes, 0x62);
-  let running = true;
-  let sent = 0;
-  let received = 0;
-  let counted = 0;
-  const pump = () => {
-    while (running && sent - received < window) { pair.sendToController(payload); sent++; }
-  };
-  pair.atController = () => {
-    received++;
-    if (counting) counted++;
-    if (sent - received <= window / 2) pump();
-  };
-  pump();
-  await sleep(500);
-  counting = true;
-  const start = performance.now();
-  await sleep(seconds * 1000);
-  counting = false;
-  const elapsed = (performance.now() - start) / 1000;
-  running = false;
-  for (let i = 0; i < 100 && received < sent; i++) await sleep(50);
+  const { counted, elapsed } = await runFlows([pair], {
+    payloadBytes, seconds, window, onCounting: (on) => { counting = on; },
+  });
   const shares = counts.map((c) => (counted ? c / counted : 0)).sort((a, b) => a - b);
   await pair.close();
   for (const w of watchers) w.close();

@@ -19,12 +19,12 @@ async function closePairs(pairs) {
   await Promise.all(pairs.map((p) => p.close()));
 }
 
-// Agent → controller, as fast as flow control allows; counts what the controllers got
-// during `seconds` after a warm-up. Each payload carries its sequence number: order is
-// kept per session and direction on every system, so a gap is frames lost (Mosquitto's
-// WebSocket listener loses some), counted and not waited for.
-async function throughput(adapter, { sessions, payloadBytes, seconds, window, warmup = 0.5 }) {
-  const pairs = await openPairs(adapter, sessions);
+// Agent → controller in every pair, as fast as flow control allows; counts what the
+// controllers got during `seconds` after a warm-up (`onCounting(bool)` hears the window
+// open and close). Each payload carries its sequence number: order is kept per session
+// and direction on every system, so a gap is frames lost (Mosquitto's WebSocket
+// listener loses some), counted and not waited for.
+async function runFlows(pairs, { payloadBytes, seconds, window, warmup = 0.5, onCounting = () => {} }) {
   let running = true;
   let counting = false;
   let counted = 0;
@@ -69,19 +69,25 @@ async function throughput(adapter, { sessions, payloadBytes, seconds, window, wa
   }, 1000);
   await sleep(warmup * 1000);
   counting = true;
+  onCounting(true);
   const start = performance.now();
   await sleep(seconds * 1000);
   counting = false;
+  onCounting(false);
   const elapsed = (performance.now() - start) / 1000;
   running = false;
   for (let i = 0; i < 100 && flows.some((f) => f.accounted < f.sent); i++) await sleep(50);
   clearInterval(watchdog);
   const sent = flows.reduce((n, f) => n + f.sent, 0);
+  return { counted, elapsed, lostShare: sent ? Math.max(0, lost - late) / sent : 0 };
+}
+
+async function throughput(adapter, { sessions, payloadBytes, seconds, window }) {
+  const pairs = await openPairs(adapter, sessions);
+  const { counted, elapsed, lostShare } = await runFlows(pairs, { payloadBytes, seconds, window });
   await closePairs(pairs);
   const framesPerS = counted / elapsed;
-  return {
-    framesPerS, mibPerS: (framesPerS * payloadBytes) / 1048576, lostShare: sent ? Math.max(0, lost - late) / sent : 0,
-  };
+  return { framesPerS, mibPerS: (framesPerS * payloadBytes) / 1048576, lostShare };
 }
 
 function percentile(sorted, q) {
@@ -141,4 +147,4 @@ async function latency(adapter, { sessions, rate, seconds, payloadBytes = 64 }) 
   };
 }
 
-module.exports = { throughput, latency, percentile, openPairs, closePairs };
+module.exports = { throughput, runFlows, latency, percentile, openPairs, closePairs };

@@ -4,8 +4,7 @@
 'use strict';
 const WebSocket = require('ws');
 const { WebSocketServer } = require('ws');
-const { frameHeader, framePayload } = require('../frames');
-const { Pair, FrameBuilder } = require('./pair');
+const { framedWsPair } = require('./pair');
 
 class DirectAdapter {
   constructor() {
@@ -35,15 +34,7 @@ class DirectAdapter {
     const agent = new WebSocket(`ws://127.0.0.1:${this.port}${path}`, { perMessageDeflate: false });
     await new Promise((resolve, reject) => { agent.once('open', resolve); agent.once('error', reject); });
     const controller = await serverSide;
-    const frames = new FrameBuilder(frameHeader, `s_${String(i).padStart(24, '0')}`);
-    const pair = new Pair({
-      sendToController: (p) => agent.send(frames.build(p)),
-      sendToAgent: (p) => controller.send(frames.build(p)),
-      close: async () => { agent.close(); controller.close(); },
-    });
-    controller.on('message', (d) => pair.atController(framePayload(d)));
-    agent.on('message', (d) => pair.atAgent(framePayload(d)));
-    return pair;
+    return framedWsPair(agent, controller, i);
   }
 }
 

@@ -2,6 +2,7 @@
 // able to send a payload to the other and to hear what arrives. Every adapter returns
 // one, so the workloads are the same code for every system.
 'use strict';
+const { frameHeader, framePayload } = require('../frames');
 
 class Pair {
   constructor({ sendToController, sendToAgent, close }) {
@@ -31,4 +32,18 @@ class FrameBuilder {
   }
 }
 
-module.exports = { Pair, FrameBuilder };
+// A Pair over two plain `ws` sockets that carry Tether frame bytes end to end (direct and
+// the Node relay): session `i` gets a fixed id of a real id's length.
+function framedWsPair(agent, controller, i) {
+  const frames = new FrameBuilder(frameHeader, `s_${String(i).padStart(24, '0')}`);
+  const pair = new Pair({
+    sendToController: (p) => agent.send(frames.build(p)),
+    sendToAgent: (p) => controller.send(frames.build(p)),
+    close: async () => { agent.close(); controller.close(); },
+  });
+  controller.on('message', (d) => pair.atController(framePayload(d)));
+  agent.on('message', (d) => pair.atAgent(framePayload(d)));
+  return pair;
+}
+
+module.exports = { Pair, FrameBuilder, framedWsPair };

@@ -3,9 +3,8 @@
 'use strict';
 const path = require('path');
 const WebSocket = require('ws');
-const { frameHeader, framePayload } = require('../frames');
 const { freePort, startServer, stopServer } = require('../procs');
-const { Pair, FrameBuilder } = require('./pair');
+const { framedWsPair } = require('./pair');
 
 function openPaired(url) {
   return new Promise((resolve, reject) => {
@@ -39,15 +38,7 @@ class RelayAdapter {
   async pair(i) {
     const base = `ws://127.0.0.1:${this.port}/${i}-${Math.random().toString(16).slice(2)}`;
     const [agent, controller] = await Promise.all([openPaired(`${base}/a`), openPaired(`${base}/c`)]);
-    const frames = new FrameBuilder(frameHeader, `s_${String(i).padStart(24, '0')}`);
-    const pair = new Pair({
-      sendToController: (p) => agent.send(frames.build(p)),
-      sendToAgent: (p) => controller.send(frames.build(p)),
-      close: async () => { agent.close(); controller.close(); },
-    });
-    controller.on('message', (d) => pair.atController(framePayload(d)));
-    agent.on('message', (d) => pair.atAgent(framePayload(d)));
-    return pair;
+    return framedWsPair(agent, controller, i);
   }
 }
 
