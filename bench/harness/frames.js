@@ -1,0 +1,53 @@
+// The Tether data frame (protocol/PROTOCOL.md §2.2): [session_id, channel, payload] as a
+// msgpack array, built and read by hand so the payload is never copied into a decoder.
+'use strict';
+
+function strHeader(len) {
+  if (len < 32) return Buffer.from([0xa0 | len]);
+  if (len < 256) return Buffer.from([0xd9, len]);
+  throw new Error('session id too long');
+}
+
+function binHeader(len) {
+  if (len < 256) return Buffer.from([0xc4, len]);
+  if (len < 65536) return Buffer.from([0xc5, len >> 8, len & 0xff]);
+  const b = Buffer.alloc(5);
+  b[0] = 0xc6;
+  b.writeUInt32BE(len, 1);
+  return b;
+}
+
+// Everything before the payload bytes of a frame of `payloadLen` bytes.
+function frameHeader(sessionId, channel, payloadLen) {
+  const sid = Buffer.from(sessionId, 'utf8');
+  return Buffer.concat([Buffer.from([0x93]), strHeader(sid.length), sid, Buffer.from([channel]), binHeader(payloadLen)]);
+}
+
+function encodeFrame(sessionId, channel, payload) {
+  return Buffer.concat([frameHeader(sessionId, channel, payload.length), payload]);
+}
+
+function isFrame(buf) {
+  const b = buf[0];
+  return (b >= 0x90 && b <= 0x9f) || b === 0xdc || b === 0xdd;
+}
+
+// The payload of a frame, as a view into `buf` (no copy).
+function framePayload(buf) {
+  let pos = 1;
+  const s = buf[pos];
+  if ((s & 0xe0) === 0xa0) pos += 1 + (s & 0x1f);
+  else if (s === 0xd9) pos += 2 + buf[pos + 1];
+  else throw new Error('frame: session id is not a short str');
+  const c = buf[pos];
+  pos += c < 0x80 ? 1 : c === 0xcc ? 2 : 3;
+  const b = buf[pos];
+  let len;
+  if (b === 0xc4) { len = buf[pos + 1]; pos += 2; }
+  else if (b === 0xc5) { len = buf.readUInt16BE(pos + 1); pos += 3; }
+  else if (b === 0xc6) { len = buf.readUInt32BE(pos + 1); pos += 5; }
+  else throw new Error('frame: payload is not bin');
+  return buf.subarray(pos, pos + len);
+}
+
+module.exports = { frameHeader, encodeFrame, isFrame, framePayload };
