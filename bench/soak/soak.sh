@@ -27,7 +27,7 @@ done
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 BIN="$(cd "$BUILD" && pwd)"
-BROKER="$BIN/broker/tether-broker" CTL="$BIN/tools/tetherctl/tetherctl" SIM="$BIN/tools/tether-sim/tether-sim"
+BROKER="$BIN/broker/tether-broker" CTL="$BIN/tools/tetherctl" SIM="$BIN/tools/tether-sim"
 for b in "$BROKER" "$CTL" "$SIM"; do [[ -x "$b" ]] || { echo "soak: $b is not built" >&2; exit 2; }; done
 
 ulimit -n "$(ulimit -Hn)"  # thousands of sockets on both sides
@@ -79,10 +79,11 @@ sed "s/HOLD/${HOLD}s/" "$HERE/agents.yaml" >"$WORK/agents.yaml"
 AGENT_ROUNDS=$(( (SECONDS_TOTAL + HOLD - 1) / HOLD ))
 SESSION_ROUNDS=$(( (SECONDS_TOTAL + 9) / 10 ))
 export TETHER_SIM_PASSWORD="$PASSWORD"
-"$SIM" run "$WORK/agents.yaml" --broker "$URL" --org soak --email owner@soak.test \
+GUARD=$((SECONDS_TOTAL + HOLD + 300))  # a sim that hangs is stopped (exit 124), not waited for
+timeout "$GUARD" "$SIM" run "$WORK/agents.yaml" --broker "$URL" --org soak --email owner@soak.test \
   --repeat $((AGENTS * AGENT_ROUNDS)) --concurrency "$AGENTS" >"$WORK/agents.out" 2>"$WORK/agents.err" &
 AGENTS_PID=$!
-"$SIM" run "$HERE/sessions.yaml" --broker "$URL" --org soak --email owner@soak.test \
+timeout "$GUARD" "$SIM" run "$HERE/sessions.yaml" --broker "$URL" --org soak --email owner@soak.test \
   --repeat $((SESSIONS * SESSION_ROUNDS)) --concurrency "$SESSIONS" >"$WORK/sessions.out" 2>"$WORK/sessions.err" &
 SESSIONS_PID=$!
 
