@@ -121,6 +121,12 @@ int main(int argc, char** argv) {
                     "without a terminal, accept sessions that require confirmation (default: refuse)");
   run_cmd->add_option("--ca-file", device.ca_file, "CA certificate, when no fingerprint was stored");
   run_cmd->add_option("--max-file-size", max_file_bytes, "largest file to send or receive, in bytes (default 1 GiB)");
+  std::int64_t retry_min_ms = device.reconnect.min_delay.count();
+  std::int64_t retry_max_ms = device.reconnect.max_delay.count();
+  run_cmd->add_option("--retry-min-ms", retry_min_ms, "first delay before reconnecting, doubled per failure (default 1000)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}));
+  run_cmd->add_option("--retry-max-ms", retry_max_ms, "longest delay between reconnection attempts (default 60000)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}));
   CLI11_PARSE(app, argc, argv);
 
   if (enroll_cmd->parsed()) {
@@ -133,6 +139,9 @@ int main(int argc, char** argv) {
     if (ta::IsExposedToOthers(config_path)) Log("warning: " + config_path + " is readable by others; chmod 600 it");
     device.config = *config;
     device.runner.files.max_bytes = max_file_bytes;
+    if (retry_max_ms < retry_min_ms) return Fail("--retry-max-ms must not be below --retry-min-ms");
+    device.reconnect.min_delay = std::chrono::milliseconds(retry_min_ms);
+    device.reconnect.max_delay = std::chrono::milliseconds(retry_max_ms);
     return RunAgent<ta::DeviceAgent>(std::move(device), [accept_unattended](uv_loop_t* loop) {
       return ::isatty(STDIN_FILENO) ? std::unique_ptr<ta::ConsentAsker>(
                                           std::make_unique<ta::TerminalConsent>(loop, STDIN_FILENO, STDERR_FILENO))

@@ -71,12 +71,40 @@ void Broker::StopTimers() {
 
 void Broker::Register(Connection* connection) {
   connections_[connection->id()] = connection;
+  AddressUse& use = addresses_[connection->peer_address()];
+  ++use.connections;
+  ++use.handshakes;
   ++metrics_.connections_open;
   ++metrics_.connections_total;
 }
 
 void Broker::Unregister(Connection* connection) {
-  if (connections_.erase(connection->id()) > 0) --metrics_.connections_open;
+  if (connections_.erase(connection->id()) == 0) return;
+  --metrics_.connections_open;
+  auto it = addresses_.find(connection->peer_address());
+  if (it == addresses_.end()) return;
+  --it->second.connections;
+  if (!connection->has_identity()) --it->second.handshakes;
+  if (it->second.connections == 0) addresses_.erase(it);
+}
+
+void Broker::HandshakeDone(const std::string& address) {
+  auto it = addresses_.find(address);
+  if (it != addresses_.end() && it->second.handshakes > 0) --it->second.handshakes;
+}
+
+std::optional<Broker::Refusal> Broker::AdmissionRefusal(const std::string& address) const {
+  if (shutting_down_) return Refusal{503, "the broker is shutting down"};
+  if (connections_.size() >= config_.max_connections) return Refusal{503, "the broker is at capacity"};
+  auto it = addresses_.find(address);
+  if (it == addresses_.end()) return std::nullopt;
+  if (it->second.connections >= config_.max_connections_per_address) {
+    return Refusal{429, "too many connections from your address"};
+  }
+  if (it->second.handshakes >= config_.max_handshakes_per_address) {
+    return Refusal{429, "too many unauthenticated connections from your address"};
+  }
+  return std::nullopt;
 }
 
 Connection* Broker::FindConnection(std::uint64_t id) const {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "audit/audit_log.h"
@@ -80,6 +81,17 @@ class Broker {
   void Unregister(Connection* connection);
   Connection* FindConnection(std::uint64_t id) const;
   std::size_t connection_count() const { return connections_.size(); }
+  // A hello succeeded: the connection no longer counts as a handshake of its address.
+  void HandshakeDone(const std::string& address);
+
+  // Why a WebSocket upgrade from `address` is refused (PROTOCOL.md §1 "refused
+  // handshakes"): shutting down or the global cap (503), or the address's connection or
+  // handshake limit (429). nullopt: accept it.
+  struct Refusal {
+    unsigned http_status;
+    const char* reason;
+  };
+  std::optional<Refusal> AdmissionRefusal(const std::string& address) const;
   void ForEachConnection(const std::function<void(Connection&)>& visit);
 
   // Online unattended devices: one live connection each (a newer one replaces the older).
@@ -118,6 +130,12 @@ class Broker {
   std::unique_ptr<Recorder> recorder_;  // after sessions_: its notices go to them
   uv_timer_t* sweep_timer_ = nullptr;  // owned; freed in its close callback
   std::unordered_map<std::uint64_t, Connection*> connections_;
+  // Per source address: open connections, and those of them with no successful hello yet.
+  struct AddressUse {
+    std::size_t connections = 0;
+    std::size_t handshakes = 0;
+  };
+  std::unordered_map<std::string, AddressUse> addresses_;
   std::uint64_t last_connection_id_ = 0;
   std::unordered_map<std::string, std::uint64_t> online_devices_;
   std::string certificate_fingerprint_;

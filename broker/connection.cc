@@ -225,8 +225,10 @@ void Connection::AbandonAuthentication() {
 
 void Connection::CompleteAuthentication(Identity identity) {
   if (state_ == State::kClosing) return;
+  bool first = !identity_;
   identity_ = std::move(identity);
   state_ = State::kAuthenticated;
+  if (first) broker_.HandshakeDone(peer_address());
   transport_.SetTimer(std::chrono::milliseconds(0));
   DrainPending();
 }

@@ -117,6 +117,8 @@ class Connection {
   ConnectionRef ref() const;
   State state() const { return state_; }
   bool authenticated() const { return state_ == State::kAuthenticated; }
+  // A hello succeeded on this connection once (it may be closing now).
+  bool has_identity() const { return identity_.has_value(); }
   const Identity& identity() const { return *identity_; }
   const std::string& peer_address() const { return transport_.peer_address(); }
   Broker& broker() { return broker_; }

@@ -29,6 +29,11 @@ struct BrokerConfig {
   std::chrono::milliseconds shutdown_deadline{10'000};
   std::size_t max_message_bytes = 1 << 20;
   std::size_t max_connections = 10'000;
+  // Per source address (PROTOCOL.md §1): open WebSocket connections, and those of them
+  // without a successful hello yet. Both refuse the upgrade with HTTP 429. Behind a
+  // reverse proxy every client has the proxy's address: raise them there.
+  std::size_t max_connections_per_address = 1'000;
+  std::size_t max_handshakes_per_address = 100;
 
   // Sessions (PROTOCOL.md "Sessions").
   std::chrono::milliseconds session_key_life{10 * 60 * 1000};
@@ -41,6 +46,9 @@ struct BrokerConfig {
   // session; the terminal output kept for a new supervisor; the bytes a lagging
   // supervisor may lose before it is removed (slow_consumer).
   std::size_t max_supervisors_per_session = 64;
+  // Sessions not yet ended (scheduled ones too) one user may control at once; beyond it
+  // session.create, session.connect and session.schedule answer limit_reached.
+  std::size_t max_sessions_per_user = 50;
   std::size_t screen_buffer_bytes = 64 * 1024;
   std::size_t slow_consumer_bytes = 8 << 20;
   // Wake-on-LAN: where the waking agent sends the magic packet.

@@ -64,7 +64,12 @@ protocol::Result<Session*> VisibleSessionFor(Request& request) { return VisibleS
 // Creates the session once the organisation's `recording` preference is known.
 void CreateAttendedSession(Connection& c, std::uint64_t re, bool recorded) {
   auto session = c.broker().sessions().CreateAttended(c, recorded);
-  if (!session.ok()) return c.ReplyError(re, session.status());
+  if (!session.ok()) {  // the per-user session cap
+    storage::AuditEvent refused = c.NewAuditEvent("session.create", AuditOutcomeOf(session.status()));
+    refused.details = Value::MapOf({{"reason", session.status().message()}});
+    return ConfirmAfterAudit(c.ref(), re, std::move(refused),
+                             [re, status = session.status()](Connection& done) { done.ReplyError(re, status); });
+  }
   Session& s = **session;
   storage::AuditEvent event = c.NewAuditEvent("session.created", kOutcomeOk);
   event.session_id = s.id;
@@ -233,6 +238,8 @@ void HandleSessionSchedule(Request& request) {
   if (allowed.ok() && *device_id) allowed = policy::Authorize(c.identity().actor, policy::Action::kSessionConnect);
   if (!allowed.ok()) return c.ReplyError(request.id, allowed);
   auto finish = [re = request.id, at = *at, title = *title](Connection& c, const storage::Device* device) {
+    Status cap = c.broker().sessions().CheckSessionsPerUser(c.identity().user.id);
+    if (!cap.ok()) return RefuseAudited(c, re, "session.schedule", device ? device->id : "", cap);
     Session& session = c.broker().sessions().Schedule(c, static_cast<std::int64_t>(at), title, device);
     storage::AuditEvent event = c.NewAuditEvent("session.scheduled", kOutcomeOk);
     event.session_id = session.id;

@@ -4,6 +4,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include "auth/secrets.h"
 #include "broker.h"
 #include "connection.h"
@@ -96,7 +98,17 @@ void SessionService::SetState(Session& session, SessionState state, const char* 
   });
 }
 
+protocol::Status SessionService::CheckSessionsPerUser(std::int64_t user_id) {
+  std::size_t cap = broker_.config().max_sessions_per_user;
+  std::vector<Session*> all = registry_.All();
+  std::size_t held = std::count_if(all.begin(), all.end(), [user_id](const Session* s) { return s->controller.id == user_id; });
+  if (held < cap) return Status::Ok();
+  return Status(ErrorCode::kLimitReached,
+                "you already have " + std::to_string(held) + " open sessions, the most one user may have");
+}
+
 protocol::Result<Session*> SessionService::CreateAttended(Connection& controller, bool recorded) {
+  if (Status cap = CheckSessionsPerUser(controller.identity().user.id); !cap.ok()) return cap;
   auto session = std::make_unique<Session>();
   session->id = NewSessionId();
   session->recorded = recorded;
@@ -286,6 +298,7 @@ protocol::Result<Session*> SessionService::ConnectUnattended(Connection& control
   if (registry_.FindByDevice(device.id) != nullptr) {
     return Status(ErrorCode::kDeviceBusy, "the device already has a controlled session");
   }
+  if (Status cap = CheckSessionsPerUser(controller.identity().user.id); !cap.ok()) return cap;
   auto session = std::make_unique<Session>();
   session->id = NewSessionId();
   session->org_id = device.org_id;

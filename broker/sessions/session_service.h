@@ -44,6 +44,9 @@ class SessionService {
   SessionRegistry& registry() { return registry_; }
   Relay& relay() { return relay_; }
 
+  // limit_reached when `user_id` already controls max_sessions_per_user sessions not yet
+  // ended (scheduled ones included): session.create, session.connect, session.schedule.
+  protocol::Status CheckSessionsPerUser(std::int64_t user_id);
   // session.create: a waiting attended session with a fresh 9-digit key. `recorded`: the
   // organisation's `recording` preference (here and below).
   protocol::Result<Session*> CreateAttended(Connection& controller, bool recorded);

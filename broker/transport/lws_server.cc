@@ -86,8 +86,8 @@ int ConfirmUpgrade(lws* wsi) {
   if (!SubprotocolAcceptable(Header(wsi, WSI_TOKEN_PROTOCOL))) {
     return RefuseUpgrade(wsi, HTTP_STATUS_BAD_REQUEST, "the only subprotocol is tether.v1");
   }
-  if (broker.shutting_down() || broker.connection_count() >= broker.config().max_connections) {
-    return RefuseUpgrade(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "the broker is at capacity");
+  if (auto refusal = broker.AdmissionRefusal(PeerAddress(wsi))) {
+    return RefuseUpgrade(wsi, refusal->http_status, refusal->reason);
   }
   return 0;
 }

@@ -77,6 +77,33 @@ TEST_F(ConfigFile, ValidFileAppliesEveryValue) {
   EXPECT_EQ(config_.login_failure_window, std::chrono::milliseconds(90000));
 }
 
+TEST_F(ConfigFile, EveryFloodLimitIsASetting) {
+  protocol::Status s = Load(
+      "max_connections_per_address = 7\n"
+      "max_handshakes_per_address = 3\n"
+      "max_sessions_per_user = 4\n"
+      "max_supervisors_per_session = 2\n"
+      "key_guesses_per_address = 6\n");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(config_.max_connections_per_address, 7u);
+  EXPECT_EQ(config_.max_handshakes_per_address, 3u);
+  EXPECT_EQ(config_.max_sessions_per_user, 4u);
+  EXPECT_EQ(config_.max_supervisors_per_session, 2u);
+  EXPECT_EQ(config_.key_guesses_per_address, 6u);
+}
+
+TEST_F(ConfigFile, FloodLimitDefaultsAreThoseDocumented) {
+  BrokerConfig defaults;
+  EXPECT_EQ(defaults.max_connections, 10000u);
+  EXPECT_EQ(defaults.max_connections_per_address, 1000u);
+  EXPECT_EQ(defaults.max_handshakes_per_address, 100u);
+  EXPECT_EQ(defaults.max_sessions_per_user, 50u);
+  EXPECT_EQ(defaults.max_supervisors_per_session, 64u);
+  EXPECT_EQ(defaults.key_guesses_per_address, 10u);
+  EXPECT_EQ(defaults.login_failures_per_account, 5u);
+  EXPECT_EQ(defaults.login_failures_per_address, 20u);
+}
+
 TEST_F(ConfigFile, KeysNotInTheFileKeepTheirValues) {
   config_.db_path = "from-flags.db";
   protocol::Status s = Load("# only the port\nlisten = \"127.0.0.1:8080\"\n");

@@ -117,6 +117,10 @@ bool BrokerProcess::Launch() {
     int port = 0;
     if (port_file >> port && port > 0) {
       port_ = static_cast<std::uint16_t>(port);
+      // A restart listens on the same port, as a real one would: clients (the agent)
+      // reconnect to the URL they know.
+      auto listen = std::find(args_.begin(), args_.end(), "--listen");
+      if (listen != args_.end() && listen + 1 != args_.end()) *(listen + 1) = "127.0.0.1:" + std::to_string(port);
       return true;
     }
     int status;
@@ -255,7 +259,7 @@ std::vector<AuditRow> ReadAuditChain(const std::string& db_path, std::int64_t ch
   auto events = (*store)->ReadAudit(chain, 1, 100000);
   EXPECT_TRUE(events.ok()) << events.status().ToString();
   if (!events.ok()) return rows;
-  for (const auto& e : *events) rows.push_back({e.action, e.outcome, e.actor_id, e.details});
+  for (const auto& e : *events) rows.push_back({e.action, e.outcome, e.actor_id, e.details, e.session_id});
   return rows;
 }
 

@@ -52,7 +52,7 @@ class BrokerProcess {
   int Stop(std::chrono::milliseconds deadline = 15s);
   // kill -9, as a crash would.
   void Kill();
-  // Starts the broker again on the same database and options (after Stop or Kill).
+  // Starts the broker again on the same database, options and port (after Stop or Kill).
   bool Restart();
 
  private:
@@ -103,6 +103,7 @@ std::uint64_t ReadMetric(const BrokerProcess& broker, const std::string& name);
 struct AuditRow {
   std::string action, outcome, actor_id;
   protocol::Value details;
+  std::string session_id;
 };
 std::vector<AuditRow> ReadAuditChain(const std::string& db_path, std::int64_t chain);
 

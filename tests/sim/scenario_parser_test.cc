@@ -146,6 +146,19 @@ struct Malformed {
   const char* error;
 };
 
+TEST(ScenarioParser, PauseIsAStepOfEveryoneWhoseDurationIsItsTimeout) {
+  auto parsed = ParseScenarioText(
+      "name: p\norg:\n  devices:\n    pc: {}\nactors:\n  tom:\n    user: owner\n    steps:\n      - pause: 90s\n"
+      "  agent:\n    kind: device_agent\n    device: pc\n    steps:\n      - pause: 250ms\n",
+      "s.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  for (const auto& actor : parsed->actors) {
+    ASSERT_EQ(actor.steps.size(), 1u);
+    EXPECT_EQ(actor.steps[0].kind, StepKind::kPause);
+    EXPECT_EQ(actor.steps[0].timeout.count(), actor.name == "tom" ? 90'000 : 250);
+  }
+}
+
 TEST(ScenarioParser, MalformedScenariosNameFileLineAndReason) {
   const Malformed cases[] = {
       {"actors: {}\n", "s.yaml:1: the scenario needs 'name'"},
@@ -206,6 +219,8 @@ TEST(ScenarioParser, MalformedScenariosNameFileLineAndReason) {
        "s.yaml:6: step 'expect_output': not a regular expression: "},
       {"name: x\nactors:\n  tom:\n    user: owner\n    steps:\n      - barrier: b\n        expect_error: conflict\n",
        "s.yaml:7: step 'barrier' sends nothing to refuse: no expect_error"},
+      {"name: x\nactors:\n  tom:\n    user: owner\n    steps:\n      - pause: 1s\n        timeout: 2s\n",
+       "s.yaml:7: step 'pause' is its own timeout"},
       {"name: x\nactors: {}\naudit:\n  - {action: a.b, actor: ghost}\n",
        "s.yaml:4: audit: 'ghost' is no actor, user or device of this scenario"},
   };

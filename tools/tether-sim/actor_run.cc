@@ -170,6 +170,10 @@ void ActorRun::BeginStep() {
 
 void ActorRun::OnTimeout() {
   if (!current_ || stopping_) return;
+  if (current_->step->kind == StepKind::kPause) {
+    Finish({true, "", ""});
+    return Advance();
+  }
   std::string waited = current_->waiting_for.empty() ? "the step to complete" : current_->waiting_for;
   Finish({false, waited + " within " + std::to_string(current_->step->timeout.count()) + " ms",
           "nothing matching; " + DescribeRecent()});

@@ -22,8 +22,8 @@ struct StepDef {
   std::set<std::string> options;  // besides the step's own key; timeout and expect_error always
 };
 
-const std::array<StepDef, 24>& Defs() {
-  static const std::array<StepDef, 24> kDefs = {{
+const std::array<StepDef, 25>& Defs() {
+  static const std::array<StepDef, 25> kDefs = {{
       {"login", StepKind::kLogin, kUsers, false, {}},
       {"accept_invite", StepKind::kAcceptInvite, kUsers, true, {}},
       {"create_session", StepKind::kCreateSession, kUsers, true, {}},
@@ -48,6 +48,7 @@ const std::array<StepDef, 24>& Defs() {
       {"expect_closed", StepKind::kExpectClosed, kEveryone, true, {}},
       {"barrier", StepKind::kBarrier, kEveryone, true, {}},
       {"disconnect", StepKind::kDisconnect, kEveryone, false, {}},
+      {"pause", StepKind::kPause, kEveryone, true, {}},
   }};
   return kDefs;
 }
@@ -177,6 +178,9 @@ void ParseArgument(Step& step, const YAML::Node& arg, const std::string& what) {
       return;
     case StepKind::kDisconnect:
       return;
+    case StepKind::kPause:  // the step's whole life: it holds when its "timeout" runs out
+      step.timeout = Duration(arg, what + " (how long to wait)");
+      return;
   }
 }
 
@@ -214,6 +218,7 @@ bool Refusable(StepKind kind) {
     case StepKind::kBarrier:
     case StepKind::kDisconnect:
     case StepKind::kOutput:
+    case StepKind::kPause:
       return false;
     default:
       return true;
@@ -226,6 +231,7 @@ void CheckRequiredOptions(const Step& step, const YAML::Node& item, const std::s
   if (needs_session && step.session.empty()) Fail(item, what + " needs 'session' (a session label)");
   if (step.kind == StepKind::kConnect && step.session.empty()) Fail(item, what + " needs 'as' (a session label)");
   if (step.kind == StepKind::kHandover && step.target.empty()) Fail(item, what + " needs 'to' (an actor)");
+  if (step.kind == StepKind::kPause && item.IsMap() && item["timeout"]) Fail(item["timeout"], what + " is its own timeout");
 }
 
 }  // namespace

@@ -29,8 +29,10 @@ protocol::Status Runner::Run() {
   client::ClientContextOptions context_options;
   // Many connections: a smaller receive buffer each (frames are reassembled anyway).
   context_options.rx_buffer_bytes = 16 * 1024;
+  // Twice the connections of C iterations: those of finished iterations are still
+  // closing while the next iterations open theirs (lws refuses sockets past the table).
   context_options.max_sockets =
-      static_cast<std::size_t>(std::max(1, options_.concurrency)) * (scenario_.actors.size() + 1) + 64;
+      2 * static_cast<std::size_t>(std::max(1, options_.concurrency)) * (scenario_.actors.size() + 1) + 64;
   auto context = client::ClientContext::Create(&loop_, context_options);
   if (!context.ok()) return context.status();
   context_ = std::move(context).value();

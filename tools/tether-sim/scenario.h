@@ -53,6 +53,7 @@ enum class StepKind {
   kExpectClosed,
   kBarrier,
   kDisconnect,
+  kPause,
 };
 
 const char* StepName(StepKind kind);

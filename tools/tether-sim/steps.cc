@@ -52,6 +52,8 @@ std::optional<ActorRun::Outcome> ActorRun::Unresolved(const protocol::Status& st
 
 std::optional<ActorRun::Outcome> ActorRun::Check() {
   switch (current_->step->kind) {
+    case StepKind::kPause:
+      return std::nullopt;  // holds when its timer runs out (OnTimeout)
     case StepKind::kExpectEvent:
     case StepKind::kExpectClosed:
     case StepKind::kBarrier:
