@@ -133,19 +133,9 @@ int OnHttpWritable(lws* wsi, PerConnection* slot) {
   return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-// Idle wss:// connections (BENCHMARKS.md): OpenSSL otherwise keeps a read and a write
-// buffer (~16 KiB each) per connection for its whole life; with this mode it frees them
-// whenever they are empty, which an idle agent's are.
-int ConfigureServerTls(SSL_CTX* ssl_context) {
-  SSL_CTX_set_mode(ssl_context, SSL_MODE_RELEASE_BUFFERS);
-  return 0;
-}
-
 int Callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
   auto* slot = static_cast<PerConnection*>(user);
   switch (reason) {
-    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:  // user: the vhost's SSL_CTX
-      return ConfigureServerTls(static_cast<SSL_CTX*>(user));
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
       return ConfirmUpgrade(wsi);
     case LWS_CALLBACK_HTTP:
