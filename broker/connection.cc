@@ -42,12 +42,7 @@ void Connection::OnDrained() {
   if (drain_waiter_) std::exchange(drain_waiter_, nullptr)();
 }
 
-void Connection::SendEncoded(std::vector<std::uint8_t> message) {
-  Metrics& metrics = broker_.metrics();
-  ++metrics.messages_out;
-  metrics.bytes_out += message.size();
-  transport_.Send(std::move(message));
-}
+void Connection::SendEncoded(std::vector<std::uint8_t> message) { SendFrame(MessageBuffer::CopyOf(message)); }
 
 bool Connection::BeginStream() {
   if (streaming_) return false;
@@ -63,8 +58,11 @@ void Connection::ResumeWhenBelow(std::size_t below, std::function<void()> resume
   transport_.NotifyWhenBelow(below);
 }
 
-void Connection::SendFrame(std::span<const std::uint8_t> bytes) {
-  SendEncoded(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+void Connection::SendFrame(const SharedMessage& frame) {
+  Metrics& metrics = broker_.metrics();
+  ++metrics.messages_out;
+  metrics.bytes_out += frame->size();
+  transport_.Send(frame);
 }
 
 ConnectionRef Connection::ref() const { return ConnectionRef{&broker_, id_}; }
@@ -81,10 +79,10 @@ void Connection::OnTimer() {
   }
 }
 
-void Connection::OnMessage(std::span<const std::uint8_t> bytes, bool binary) {
+void Connection::OnMessage(SharedMessage message, bool binary) {
   Metrics& metrics = broker_.metrics();
   ++metrics.messages_in;
-  metrics.bytes_in += bytes.size();
+  metrics.bytes_in += message->size();
   if (state_ == State::kClosing) return;
   if (!binary) {
     Close(CloseReason::kTextMessage);
@@ -95,19 +93,19 @@ void Connection::OnMessage(std::span<const std::uint8_t> bytes, bool binary) {
       Close(CloseReason::kTooManyPending);
       return;
     }
-    pending_.emplace_back(bytes.begin(), bytes.end());
+    pending_.push_back(std::move(message));
     return;
   }
-  Dispatch(bytes);
+  Dispatch(message);
 }
 
-void Connection::Dispatch(std::span<const std::uint8_t> bytes) {
-  switch (protocol::ClassifyMessage(bytes)) {
+void Connection::Dispatch(const SharedMessage& message) {
+  switch (protocol::ClassifyMessage(message->bytes())) {
     case protocol::MessageKind::kControl:
-      DispatchControl(bytes);
+      DispatchControl(message->bytes());
       return;
     case protocol::MessageKind::kDataFrame:
-      DispatchDataFrame(bytes);
+      DispatchDataFrame(message);
       return;
     case protocol::MessageKind::kInvalid:
       ReplyError(std::nullopt, Status::BadRequest("a message must be one msgpack map (control "
@@ -173,27 +171,21 @@ void Connection::RecordSupportRequestThenRun(const HandlerEntry& entry, protocol
   });
 }
 
-void Connection::DispatchDataFrame(std::span<const std::uint8_t> bytes) {
+void Connection::DispatchDataFrame(const SharedMessage& message) {
   if (state_ == State::kAwaitingHello) {
     ReplyError(std::nullopt, Status::Unauthenticated("the first message must be hello"));
     Close(CloseReason::kUnauthenticated);
     return;
   }
-  auto frame = protocol::PeekDataFrame(bytes);
+  auto frame = protocol::PeekDataFrame(message->bytes());
   if (!frame.ok()) {
     ReplyError(std::nullopt, frame.status());
     return;
   }
-  broker_.sessions().OnDataFrame(*this, *frame, bytes);
+  broker_.sessions().OnDataFrame(*this, *frame, message);
 }
 
-void Connection::Send(const Value& message) {
-  std::vector<std::uint8_t> bytes = protocol::Encode(message);
-  Metrics& metrics = broker_.metrics();
-  ++metrics.messages_out;
-  metrics.bytes_out += bytes.size();
-  transport_.Send(std::move(bytes));
-}
+void Connection::Send(const Value& message) { SendEncoded(protocol::Encode(message)); }
 
 void Connection::Reply(std::uint64_t re, Value fields) { Send(protocol::MakeOk(re, std::move(fields))); }
 
@@ -244,7 +236,7 @@ void Connection::DrainPending() {
   // A pending message may start another authentication (a second hello) or close us:
   // stop replaying as soon as the state stops being one that dispatches.
   while (!pending_.empty() && state_ != State::kAuthenticating && state_ != State::kClosing) {
-    std::vector<std::uint8_t> message = std::move(pending_.front());
+    SharedMessage message = std::move(pending_.front());
     pending_.pop_front();
     Dispatch(message);
   }

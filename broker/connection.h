@@ -68,7 +68,7 @@ class Connection {
 
   // From the transport.
   void OnOpen();
-  void OnMessage(std::span<const std::uint8_t> bytes, bool binary);
+  void OnMessage(SharedMessage message, bool binary);
   // A message grew past the size limit: close 1009 (its bytes are discarded unread).
   void OnMessageTooBig() { Close(CloseReason::kMessageTooBig); }
   void OnTimer();
@@ -77,8 +77,9 @@ class Connection {
   void Reply(std::uint64_t re, protocol::Value fields = protocol::Value::MakeMap());
   void ReplyError(std::optional<std::uint64_t> re, const protocol::Status& status);
   void SendEvent(std::string_view event, protocol::Value fields);
-  // A data frame as received from another participant: forwarded unchanged.
-  void SendFrame(std::span<const std::uint8_t> bytes);
+  // A data frame as received from another participant: forwarded unchanged, the same
+  // buffer queued for every receiver.
+  void SendFrame(const SharedMessage& frame);
   // Backpressure, through the transport (Relay decides when).
   std::size_t queued_bytes() const { return transport_.queued_bytes(); }
   void PauseReading() { transport_.PauseReading(); }
@@ -124,9 +125,9 @@ class Connection {
   Broker& broker() { return broker_; }
 
  private:
-  void Dispatch(std::span<const std::uint8_t> bytes);
+  void Dispatch(const SharedMessage& message);
   void DispatchControl(std::span<const std::uint8_t> bytes);
-  void DispatchDataFrame(std::span<const std::uint8_t> bytes);
+  void DispatchDataFrame(const SharedMessage& message);
   void RecordSupportRequestThenRun(const HandlerEntry& entry, protocol::ControlMessage message, std::uint64_t id);
   void Send(const protocol::Value& message);
   void DrainPending();
@@ -137,7 +138,7 @@ class Connection {
   State state_ = State::kAwaitingHello;
   std::optional<Identity> identity_;
   // Messages that arrived while hello was being checked; replayed in order after it.
-  std::deque<std::vector<std::uint8_t>> pending_;
+  std::deque<SharedMessage> pending_;
   bool streaming_ = false;              // a streamed reply is running
   std::function<void()> drain_waiter_;  // what it waits to run once the client has read
 };

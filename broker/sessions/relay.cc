@@ -8,8 +8,8 @@
 
 namespace tether::broker {
 
-void Relay::Forward(Connection& sender, Connection& receiver, std::span<const std::uint8_t> bytes) {
-  receiver.SendFrame(bytes);
+void Relay::Forward(Connection& sender, Connection& receiver, const SharedMessage& frame) {
+  receiver.SendFrame(frame);
   if (receiver.queued_bytes() > budget_) Hold(sender, receiver);
 }
 

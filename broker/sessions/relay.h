@@ -9,8 +9,9 @@
 
 #include <cstdint>
 #include <set>
-#include <span>
 #include <unordered_map>
+
+#include "transport/message_buffer.h"
 
 namespace tether::broker {
 
@@ -21,8 +22,8 @@ class Relay {
  public:
   Relay(Broker& broker, std::size_t budget_bytes) : broker_(broker), budget_(budget_bytes) {}
 
-  // Queues `bytes` for `receiver`; pauses `sender` if that put the receiver over budget.
-  void Forward(Connection& sender, Connection& receiver, std::span<const std::uint8_t> bytes);
+  // Queues `frame` for `receiver`; pauses `sender` if that put the receiver over budget.
+  void Forward(Connection& sender, Connection& receiver, const SharedMessage& frame);
   // The receiver drained below the resume mark: senders it held resume unless another
   // receiver still holds them.
   void OnDrained(Connection& receiver);

@@ -472,7 +472,7 @@ std::string TransferIdOf(std::span<const std::uint8_t> payload) {
 }  // namespace
 
 void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameView& frame,
-                                 std::span<const std::uint8_t> bytes) {
+                                 const SharedMessage& message) {
   Session* session = registry_.Find(std::string(frame.session_id));
   bool active = session != nullptr && session->state == SessionState::kActive;
   bool file_chunk = frame.channel == kFileChunkChannel;
@@ -487,14 +487,14 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
                                     (transfer != nullptr && transfer->requester_conn == sender.id()));
   if (from_controller) {
     session->last_activity = broker_.clock().NowMs();
-    if (Connection* agent = broker_.FindConnection(session->agent_conn)) relay_.Forward(sender, *agent, bytes);
+    if (Connection* agent = broker_.FindConnection(session->agent_conn)) relay_.Forward(sender, *agent, message);
     return;
   }
   if (active && sender.id() == session->agent_conn) {
     session->last_activity = broker_.clock().NowMs();
     std::uint64_t to = transfer != nullptr && transfer->requester_conn != 0 ? transfer->requester_conn
                                                                           : session->controller_conn;
-    if (Connection* receiver = broker_.FindConnection(to)) relay_.Forward(sender, *receiver, bytes);
+    if (Connection* receiver = broker_.FindConnection(to)) relay_.Forward(sender, *receiver, message);
     if (file_chunk) return;  // files are the controller's business, not the watchers'
     if (frame.channel == 1) {
       RecordOutput(*session, sender, frame.payload);
@@ -504,7 +504,7 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
         session->screen.erase(0, session->screen.size() - supervision_.screen_bytes);
       }
     }
-    DeliverToViewers(*session, bytes);
+    DeliverToViewers(*session, message);
     return;
   }
   if (active && IsViewer(*session, sender.id())) {

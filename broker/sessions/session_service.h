@@ -93,7 +93,7 @@ class SessionService {
   // A data frame from `sender` (PROTOCOL.md "Data frames").
   // File chunks (channel 2) go to the connection that started their transfer, so `tether
   // put` and `tether get` work from their own connections beside the terminal.
-  void OnDataFrame(Connection& sender, const protocol::DataFrameView& frame, std::span<const std::uint8_t> bytes);
+  void OnDataFrame(Connection& sender, const protocol::DataFrameView& frame, const SharedMessage& message);
 
   // session.supervise: `supervisor` joins in view mode. Checks the cap and that it is not
   // the controller, audits participant.joined, and only once that is durable adds it,
@@ -148,7 +148,7 @@ class SessionService {
   storage::AuditEvent ViewerLeftEvent(const Session& session, const Viewer& viewer, const char* reason);
 
   Broker& broker_;
-  void DeliverToViewers(Session& session, std::span<const std::uint8_t> bytes);
+  void DeliverToViewers(Session& session, const SharedMessage& frame);
   void StartRecording(Session& session);
   void RecordOutput(Session& session, Connection& agent, std::span<const std::uint8_t> terminal_output);
   // `closed` runs once the file is closed and synced (not at all when not recording).

@@ -18,17 +18,17 @@ using protocol::Value;
 
 // A viewer never pauses anyone (ARCHITECTURE.md "Backpressure"): over the budget, its
 // frames are dropped and counted; past the slow-consumer limit it is removed.
-void SessionService::DeliverToViewers(Session& session, std::span<const std::uint8_t> bytes) {
+void SessionService::DeliverToViewers(Session& session, const SharedMessage& frame) {
   std::vector<std::uint64_t> too_slow;
   for (Viewer& viewer : session.viewers) {
     Connection* c = broker_.FindConnection(viewer.connection_id);
     if (c == nullptr) continue;
     if (c->queued_bytes() <= relay_.budget()) {
-      c->SendFrame(bytes);
+      c->SendFrame(frame);
       continue;
     }
     ++viewer.dropped_frames;
-    viewer.dropped_bytes += bytes.size();
+    viewer.dropped_bytes += frame->size();
     if (viewer.dropped_bytes > supervision_.slow_consumer_bytes) too_slow.push_back(viewer.connection_id);
   }
   for (std::uint64_t id : too_slow) RemoveViewer(session, id, "slow_consumer");
@@ -93,7 +93,7 @@ Status SessionService::Supervise(Session& session, Connection& supervisor, bool 
     if (!live->screen.empty()) {
       std::span<const std::uint8_t> screen(reinterpret_cast<const std::uint8_t*>(live->screen.data()),
                                            live->screen.size());
-      watcher->SendFrame(protocol::EncodeDataFrame(live->id, 1, screen));
+      watcher->SendEncoded(protocol::EncodeDataFrame(live->id, 1, screen));
     }
   });
   return Status::Ok();

@@ -1,12 +1,26 @@
 // One WebSocket connection on libwebsockets.
 #include "transport/lws_transport.h"
 
-#include <cstring>
+#include <algorithm>
 
 #include "broker.h"
 #include "connection.h"
 
 namespace tether::broker {
+namespace {
+
+static_assert(LWS_PRE <= MessageBuffer::kHeadroom, "lws_write needs LWS_PRE bytes before the payload");
+
+// One writeable callback writes queued messages while the socket takes them, up to these
+// caps, so that one busy receiver does not hold the loop from every other connection.
+constexpr int kMaxMessagesPerWritable = 64;
+constexpr std::size_t kMaxBytesPerWritable = 256 * 1024;
+
+// A message is read into a buffer of the size its frame header declares (one allocation,
+// no growth) up to this much; a peer declaring more gets memory as its bytes arrive.
+constexpr std::size_t kMaxUpfrontReserve = 128 * 1024;
+
+}  // namespace
 
 LwsTransport::LwsTransport(lws* wsi, Broker& broker, std::string peer_address)
     : wsi_(wsi), broker_(broker), peer_address_(std::move(peer_address)) {
@@ -16,13 +30,14 @@ LwsTransport::LwsTransport(lws* wsi, Broker& broker, std::string peer_address)
 
 LwsTransport::~LwsTransport() = default;
 
-void LwsTransport::Send(std::vector<std::uint8_t> message) {
+void LwsTransport::Send(SharedMessage message) {
   if (close_after_flush_) return;
-  std::vector<std::uint8_t> framed(LWS_PRE + message.size());
-  std::memcpy(framed.data() + LWS_PRE, message.data(), message.size());
-  queued_bytes_ += message.size();
-  output_.push_back(std::move(framed));
-  lws_callback_on_writable(wsi_);
+  bool was_empty = output_.empty();
+  queued_bytes_ += message->size();
+  output_.push_back(std::move(message));
+  // A non-empty queue already has a writeable callback asked for (OnWritable asks again
+  // whenever it leaves messages behind).
+  if (was_empty) lws_callback_on_writable(wsi_);
 }
 
 void LwsTransport::PauseReading() { lws_rx_flow_control(wsi_, 0); }
@@ -57,8 +72,9 @@ int LwsTransport::OnTimer() {
 }
 
 int LwsTransport::OnReceive(const void* in, std::size_t len) {
-  if (lws_is_first_fragment(wsi_)) {
-    incoming_.clear();
+  bool first = lws_is_first_fragment(wsi_) != 0;
+  if (first) {
+    incoming_.Release();
     incoming_binary_ = lws_frame_is_binary(wsi_) != 0;
     discarding_ = false;
   }
@@ -70,38 +86,55 @@ int LwsTransport::OnReceive(const void* in, std::size_t len) {
     std::size_t declared = incoming_.size() + len + lws_remaining_packet_payload(wsi_);
     if (declared > broker_.config().max_message_bytes) {
       discarding_ = true;
-      incoming_.clear();
-      incoming_.shrink_to_fit();
+      incoming_.Release();
       connection_->OnMessageTooBig();
     } else {
-      const auto* bytes = static_cast<const std::uint8_t*>(in);
-      incoming_.insert(incoming_.end(), bytes, bytes + len);
+      if (first) incoming_ = MessageBuffer(std::min(declared, kMaxUpfrontReserve));
+      incoming_.Append({static_cast<const std::uint8_t*>(in), len});
     }
   }
   if (complete && !discarding_) {
-    std::vector<std::uint8_t> message;
-    message.swap(incoming_);
-    connection_->OnMessage(message, incoming_binary_);
+    connection_->OnMessage(std::make_shared<const MessageBuffer>(std::move(incoming_)), incoming_binary_);
   }
   return 0;
 }
 
-int LwsTransport::OnWritable() {
-  if (!output_.empty()) {
-    std::vector<std::uint8_t>& front = output_.front();
-    std::size_t size = front.size() - LWS_PRE;
-    int written = lws_write(wsi_, front.data() + LWS_PRE, size, LWS_WRITE_BINARY);
-    if (written < static_cast<int>(size)) return -1;  // the socket is gone
-    output_.pop_front();
-    queued_bytes_ -= size;
-    if (notify_below_ != 0 && queued_bytes_ < notify_below_) {
-      notify_below_ = 0;
-      connection_->OnDrained();
-    }
-    if (!output_.empty() || close_after_flush_) lws_callback_on_writable(wsi_);
-    return 0;
+bool LwsTransport::MayWriteAnother(int messages, std::size_t bytes) const {
+  if (messages == 0) return true;  // lws called us because the socket takes a write
+  if (messages >= kMaxMessagesPerWritable || bytes >= kMaxBytesPerWritable) return false;
+  // Also false while lws still holds part of the last write (a partial send): writing
+  // again then would fail and kill the connection (STACK-NOTES.md).
+  return lws_send_pipe_choked(wsi_) == 0;
+}
+
+void LwsTransport::AfterWrite(std::size_t size) {
+  queued_bytes_ -= size;
+  if (notify_below_ != 0 && queued_bytes_ < notify_below_) {
+    notify_below_ = 0;
+    connection_->OnDrained();  // may queue more (a stream's next page): the loop goes on
   }
-  if (close_after_flush_) {
+}
+
+int LwsTransport::OnWritable() {
+  int messages = 0;
+  std::size_t bytes = 0;
+  while (!output_.empty() && MayWriteAnother(messages, bytes)) {
+    SharedMessage message = std::move(output_.front());
+    output_.pop_front();
+    std::size_t size = message->size();
+    // lws_write puts the frame header in the headroom before the payload; the server
+    // does not mask, so a buffer shared with other receivers keeps its payload intact.
+    int written = lws_write(wsi_, message->payload_after_headroom(), size, LWS_WRITE_BINARY);
+    if (written < static_cast<int>(size)) return -1;  // the socket is gone
+    ++messages;
+    bytes += size;
+    AfterWrite(size);
+  }
+  // After the last message, one more writeable callback (once lws has sent all it held)
+  // before the close.
+  if (!output_.empty() || (close_after_flush_ && messages > 0)) {
+    lws_callback_on_writable(wsi_);
+  } else if (close_after_flush_) {
     // lws 4.1 drops the socket without a close frame when WRITEABLE returns -1; from the
     // timer callback it sends the close frame with our code first.
     lws_set_timer_usecs(wsi_, 1);

@@ -1,7 +1,9 @@
 // LwsTransport: the Transport of one libwebsockets connection. It owns the broker-side
-// Connection, reassembles fragmented messages up to the size limit, and keeps an output
-// queue drained one message per writeable callback (STACK-NOTES.md: a second lws_write
-// while a large send is pending kills the connection).
+// Connection, reassembles fragmented messages up to the size limit into a MessageBuffer
+// (read once, forwarded without another copy), and keeps an output queue that each
+// writeable callback drains while the socket takes more (STACK-NOTES.md: a second
+// lws_write while a send is pending kills the connection, so every write after the first
+// asks lws_send_pipe_choked first).
 //
 // Thread-safety: loop thread only.
 #pragma once
@@ -12,7 +14,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "transport/transport.h"
 
@@ -27,7 +28,7 @@ class LwsTransport final : public Transport {
   ~LwsTransport() override;
 
   // Transport.
-  void Send(std::vector<std::uint8_t> message) override;
+  void Send(SharedMessage message) override;
   void Close(CloseReason reason) override;
   void SetTimer(std::chrono::milliseconds after) override;
   const std::string& peer_address() const override { return peer_address_; }
@@ -43,16 +44,22 @@ class LwsTransport final : public Transport {
   int OnTimer();
 
  private:
+  // Whether this writeable callback, having written `messages` messages of `bytes` bytes,
+  // may write the next queued one.
+  bool MayWriteAnother(int messages, std::size_t bytes) const;
+  // The front message left the queue: account for it and tell whoever waits for a drain.
+  void AfterWrite(std::size_t size);
+
   lws* wsi_;
   Broker& broker_;
   std::string peer_address_;
   std::unique_ptr<Connection> connection_;
   // Each queued message carries LWS_PRE bytes of headroom before its payload.
-  std::deque<std::vector<std::uint8_t>> output_;
+  std::deque<SharedMessage> output_;
   std::optional<CloseReason> close_after_flush_;
   std::size_t queued_bytes_ = 0;  // payload bytes in output_
   std::size_t notify_below_ = 0;  // 0: nobody waits for a drain
-  std::vector<std::uint8_t> incoming_;  // the message being reassembled
+  MessageBuffer incoming_;  // the message being reassembled
   bool incoming_binary_ = true;
   bool discarding_ = false;  // the rest of an oversized message
 };

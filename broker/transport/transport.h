@@ -8,17 +8,18 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "core/close_reason.h"
+#include "transport/message_buffer.h"
 
 namespace tether::broker {
 
 class Transport {
  public:
   virtual ~Transport() = default;
-  // Queues one binary WebSocket message.
-  virtual void Send(std::vector<std::uint8_t> message) = 0;
+  // Queues one binary WebSocket message; the transport holds its share of the buffer
+  // until the message is written (the same buffer may be queued on other transports).
+  virtual void Send(SharedMessage message) = 0;
   // Closes after every message queued so far has been written (PROTOCOL.md: the error
   // reply always comes before the close). Later Sends are dropped.
   virtual void Close(CloseReason reason) = 0;

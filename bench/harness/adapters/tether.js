@@ -39,8 +39,12 @@ class TetherAdapter {
       '--org', ORG, '--name', 'Bench', '--admin-email', ADMIN, '--admin-name', 'Bench Admin'],
     { input: `${password}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
     if (this.seedDevices) this.seed(path.join(dir, 'tether.db'), this.seedDevices);
+    // The per-address and per-user limits (docs/SECURITY.md) are raised: every bench client
+    // is one user on 127.0.0.1–4, which the defaults would refuse as a flood.
     const settings = {
-      max_connections: 30000, max_supervisors_per_session: 128, hello_timeout_ms: 60000, ...this.config,
+      max_connections: 30000, max_supervisors_per_session: 128, hello_timeout_ms: 60000,
+      max_connections_per_address: 30000, max_handshakes_per_address: 30000, max_sessions_per_user: 30000,
+      ...this.config,
     };
     const args = ['--db', path.join(dir, 'tether.db'), '--log-level', 'warn'];
     if (this.tls) {
