@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
+#include <type_traits>
 
 namespace tether::broker {
 namespace {
@@ -29,16 +31,37 @@ Apply String(std::string BrokerConfig::*field) {
   };
 }
 
+// Durations end up added to epoch-millisecond times (a token's expiry): ten years keeps
+// every such sum far from overflowing, and is longer than any timeout means.
+constexpr std::int64_t kMaxDurationMs = 10LL * 365 * 24 * 3600 * 1000;
+
+// The largest value a field of this type holds without wrapping: 65535 for a port, not
+// 70000 read as 4464.
 template <typename Field>
-Apply Positive(Field BrokerConfig::*field) {
-  return [field](const toml::node& node, BrokerConfig& c, const std::string& where) {
+constexpr std::int64_t LargestOf() {
+  if constexpr (std::is_integral_v<Field>) {
+    return std::numeric_limits<Field>::max() > std::uint64_t(std::numeric_limits<std::int64_t>::max())
+               ? std::numeric_limits<std::int64_t>::max()
+               : std::int64_t(std::numeric_limits<Field>::max());
+  } else {
+    return kMaxDurationMs / std::chrono::milliseconds(Field(1)).count();
+  }
+}
+
+template <typename Field>
+Apply Positive(Field BrokerConfig::*field, std::int64_t largest = LargestOf<Field>()) {
+  return [field, largest](const toml::node& node, BrokerConfig& c, const std::string& where) {
     // value_exact: toml++'s value<> would turn `true` into 1 and 25.0 into 25.
     auto value = node.value_exact<std::int64_t>();
     if (!value || *value <= 0) return Status::BadRequest(where + " must be a positive integer");
+    if (*value > largest) return Status::BadRequest(where + " must be at most " + std::to_string(largest));
     c.*field = Field(*value);
     return Status::Ok();
   };
 }
+
+// libwebsockets keeps keep-alive seconds in 16 bits (lws_retry_bo_t).
+constexpr std::int64_t kMaxKeepAliveSeconds = 65535;
 
 const std::map<std::string, Apply>& Keys() {
   static const std::map<std::string, Apply> kKeys = {
@@ -61,8 +84,8 @@ const std::map<std::string, Apply>& Keys() {
        }},
       {"hello_timeout_ms", Positive(&BrokerConfig::hello_timeout)},
       {"token_ttl_ms", Positive(&BrokerConfig::token_ttl)},
-      {"ping_interval_s", Positive(&BrokerConfig::ping_interval)},
-      {"ping_timeout_s", Positive(&BrokerConfig::ping_timeout)},
+      {"ping_interval_s", Positive(&BrokerConfig::ping_interval, kMaxKeepAliveSeconds)},
+      {"ping_timeout_s", Positive(&BrokerConfig::ping_timeout, kMaxKeepAliveSeconds)},
       {"shutdown_deadline_ms", Positive(&BrokerConfig::shutdown_deadline)},
       {"max_message_bytes", Positive(&BrokerConfig::max_message_bytes)},
       {"max_connections", Positive(&BrokerConfig::max_connections)},
@@ -86,6 +109,24 @@ const std::map<std::string, Apply>& Keys() {
       {"wake_port", Positive(&BrokerConfig::wake_port)},
   };
   return kKeys;
+}
+
+Status ParseFailure(const std::string& path, const toml::parse_error& error) {
+  return Status::BadRequest(path + ":" + std::to_string(error.source().begin.line) + ": " +
+                            std::string(error.description()));
+}
+
+Status ApplyTable(const toml::table& table, const std::string& path, BrokerConfig& config) {
+  for (const auto& [key, node] : table) {
+    std::string where = Where(path, node) + ": '" + std::string(key.str()) + "'";
+    auto it = Keys().find(std::string(key.str()));
+    if (it == Keys().end()) {
+      return Status::BadRequest(Where(path, node) + ": unknown setting '" + std::string(key.str()) + "'");
+    }
+    Status s = it->second(node, config, where);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -126,23 +167,19 @@ bool IsLoopbackHost(const std::string& host) {
 }
 
 Status LoadConfigFile(const std::string& path, BrokerConfig& config) {
-  toml::table table;
   try {
-    table = toml::parse_file(path);
+    return ApplyTable(toml::parse_file(path), path, config);
   } catch (const toml::parse_error& error) {
-    return Status::BadRequest(path + ":" + std::to_string(error.source().begin.line) + ": " +
-                              std::string(error.description()));
+    return ParseFailure(path, error);
   }
-  for (const auto& [key, node] : table) {
-    std::string where = Where(path, node) + ": '" + std::string(key.str()) + "'";
-    auto it = Keys().find(std::string(key.str()));
-    if (it == Keys().end()) {
-      return Status::BadRequest(Where(path, node) + ": unknown setting '" + std::string(key.str()) + "'");
-    }
-    Status s = it->second(node, config, where);
-    if (!s.ok()) return s;
+}
+
+Status LoadConfigText(std::string_view text, const std::string& name, BrokerConfig& config) {
+  try {
+    return ApplyTable(toml::parse(text, name), name, config);
+  } catch (const toml::parse_error& error) {
+    return ParseFailure(name, error);
   }
-  return Status::Ok();
 }
 
 }  // namespace tether::broker

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/log.h"
 #include "tether/protocol/status.h"
@@ -68,6 +69,8 @@ struct BrokerConfig {
 // Applies the settings of a TOML file over `config`. Errors name the file, the line and
 // the problem ("broker.toml:4: 'listen' must be HOST:PORT"); unknown keys are errors.
 protocol::Status LoadConfigFile(const std::string& path, BrokerConfig& config);
+// The same for settings already in memory; `name` stands for the file in errors.
+protocol::Status LoadConfigText(std::string_view text, const std::string& name, BrokerConfig& config);
 // Parses "HOST:PORT" into the config's listen fields.
 protocol::Status ParseListen(const std::string& text, BrokerConfig& config);
 // Where session recordings are written: recordings_dir, else "recordings" beside the

@@ -159,6 +159,49 @@ TEST_F(ConfigFile, NonPositiveIntegerIsRefused) {
   }
 }
 
+// Each value one past what its setting can hold: refused, not wrapped (70000 would have
+// become port 4464, 65536 keep-alive seconds 0 in lws's 16 bits), nor left to overflow
+// when a duration is added to a time.
+TEST_F(ConfigFile, ValuesBeyondWhatTheSettingHoldsAreRefused) {
+  const struct {
+    const char* text;
+    const char* message;
+  } cases[] = {
+      {"wake_port = 70000\n", "'wake_port' must be at most 65535"},
+      {"ping_interval_s = 65536\n", "'ping_interval_s' must be at most 65535"},
+      {"ping_timeout_s = 65536\n", "'ping_timeout_s' must be at most 65535"},
+      {"token_ttl_ms = 9223372036854775807\n", "'token_ttl_ms' must be at most 315360000000"},
+      {"idle_timeout_ms = 315360000001\n", "'idle_timeout_ms' must be at most 315360000000"},
+  };
+  for (const auto& c : cases) {
+    BrokerConfig before = config_;
+    protocol::Status s = Load(c.text);
+    ASSERT_FALSE(s.ok()) << c.text;
+    EXPECT_TRUE(Contains(s.message(), "file.toml:1: " + std::string(c.message))) << s.message();
+    EXPECT_EQ(config_.wake_port, before.wake_port);
+    EXPECT_EQ(config_.token_ttl, before.token_ttl);
+  }
+}
+
+TEST_F(ConfigFile, LargestValuesAreAccepted) {
+  protocol::Status s = Load("wake_port = 65535\nping_timeout_s = 65535\ntoken_ttl_ms = 315360000000\n"
+                            "max_connections = 9223372036854775807\n");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(config_.wake_port, 65535);
+  EXPECT_EQ(config_.ping_timeout, std::chrono::seconds(65535));
+  EXPECT_EQ(config_.token_ttl, std::chrono::milliseconds(315360000000));
+  EXPECT_EQ(config_.max_connections, 9223372036854775807u);
+}
+
+TEST_F(ConfigFile, TextIsReadLikeAFileUnderItsName) {
+  protocol::Status s = LoadConfigText("max_connections = 7\n", "inline.toml", config_);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(config_.max_connections, 7u);
+  s = LoadConfigText("db = \"t.db\"\nmax_connections = = 3\n", "inline.toml", config_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(Contains(s.message(), "inline.toml:2")) << s.message();
+}
+
 TEST_F(ConfigFile, BadListenNamesTheLine) {
   protocol::Status s = Load("db = \"t.db\"\nlisten = \"1.2.3.4:99999\"\n");
   ASSERT_FALSE(s.ok());

@@ -128,7 +128,7 @@ std::vector<nlohmann::json> ReadCsvWithPython(const BrokerProcess& broker, const
 }
 
 TEST(AuditExport, HundredThousandEventsAsCsvParseWithPythonAndMatchAuditQuery) {
-  BrokerProcess broker;
+  BrokerProcess broker(BrokerOptions().MeasuresMemory());
   ASSERT_NO_FATAL_FAILURE(SeedWhileStopped(broker, 100000));
   Ctl ctl(broker);
   ASSERT_EQ(ctl.Login(broker), 0) << ctl.out;
@@ -208,7 +208,7 @@ TEST(AuditExport, JsonLinesCarryTheChainAndTheFiltersOfAuditQuery) {
 // The client sends audit.export and reads nothing: the broker queues about a frame
 // budget and stops reading the chain; once the client reads, every event arrives.
 TEST(AuditExport, BrokerStopsReadingTheChainWhileTheClientDoesNotRead) {
-  BrokerProcess broker(BrokerOptions().Config("frame_budget_bytes = 65536\n"));
+  BrokerProcess broker(BrokerOptions().Config("frame_budget_bytes = 65536\n").MeasuresMemory());
   ASSERT_NO_FATAL_FAILURE(SeedWhileStopped(broker, 100000));
   auto exporter = LoggedInOwner(broker);
   auto other = LoggedInOwner(broker);

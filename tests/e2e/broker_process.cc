@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "raw_socket.h"
@@ -41,6 +42,38 @@ bool WaitExit(pid_t pid, std::chrono::milliseconds deadline, int* status) {
     std::this_thread::sleep_for(5ms);
   }
   return false;
+}
+
+// The test's environment with the sanitizer options of the broker appended (later
+// options win; the runtimes ignore them in a build without sanitizers). Leak checking at
+// exit is on, and any report exits with kSanitizerExitCode.
+std::vector<std::string> BrokerEnvironment(bool measures_memory) {
+  std::vector<std::string> env;
+  std::string asan, ubsan;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    if (text.starts_with("ASAN_OPTIONS=")) asan = text.substr(13);
+    else if (text.starts_with("UBSAN_OPTIONS=")) ubsan = text.substr(14);
+    else env.emplace_back(text);
+  }
+  const std::string exit_code = "exitcode=" + std::to_string(kSanitizerExitCode);
+  asan += ":detect_leaks=1:" + exit_code;
+  if (measures_memory) asan += ":quarantine_size_mb=0:thread_local_quarantine_size_kb=0";
+  ubsan += ":print_stacktrace=1:halt_on_error=1:" + exit_code;
+  env.push_back("ASAN_OPTIONS=" + asan);
+  env.push_back("UBSAN_OPTIONS=" + ubsan);
+  return env;
+}
+
+// The broker's log from its first sanitizer report on: what a failing test shows.
+std::string SanitizerReport(const std::string& log) {
+  for (const char* marker : {"==ERROR: ", "runtime error: "}) {
+    const auto at = log.find(marker);
+    if (at == std::string::npos) continue;
+    const auto line = log.rfind('\n', at);
+    return log.substr(line == std::string::npos ? 0 : line + 1);
+  }
+  return "(no report in the log; the whole log)\n" + log;
 }
 
 }  // namespace
@@ -95,20 +128,24 @@ BrokerProcess::BrokerProcess(BrokerOptions options) {
   }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   args_ = args;
+  env_ = BrokerEnvironment(options.measures_memory);
   if (!Launch()) ADD_FAILURE() << "tether-broker did not start; log:\n" << log();
 }
 
 bool BrokerProcess::Launch() {
   port_ = 0;
   std::filesystem::remove(dir_ + "/port");
+  // Built before fork(): the child of a threaded test must not allocate.
+  const std::string log_path = dir_ + "/broker.log";
+  std::vector<std::string> args = args_, env = env_;
+  auto argv = ArgvOf(args);
+  auto envp = ArgvOf(env);
   pid_ = ::fork();
   if (pid_ == 0) {
-    int log = ::open((dir_ + "/broker.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ::dup2(log, 1);
     ::dup2(log, 2);
-    std::vector<std::string> args = args_;
-    auto argv = ArgvOf(args);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   auto until = std::chrono::steady_clock::now() + 10s;
@@ -162,7 +199,11 @@ int BrokerProcess::Stop(std::chrono::milliseconds deadline) {
     return -1;
   }
   pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const int exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (exit_status == kSanitizerExitCode) {
+    ADD_FAILURE() << "tether-broker exited with a sanitizer report:\n" << SanitizerReport(log());
+  }
+  return exit_status;
 }
 
 std::string BrokerProcess::url(const std::string& scheme) const {

@@ -2,6 +2,7 @@
 // was wrong, and none may make the decoder reserve memory for what it merely declares.
 #include <sys/resource.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -11,6 +12,17 @@
 
 #include "tether/protocol/codec.h"
 #include "test_support.h"
+
+#if defined(__SANITIZE_ADDRESS__)  // GCC
+#define TETHER_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)  // clang
+#if __has_feature(address_sanitizer)
+#define TETHER_ADDRESS_SANITIZER 1
+#endif
+#endif
+#if TETHER_ADDRESS_SANITIZER
+#include <sanitizer/allocator_interface.h>
+#endif
 
 namespace tether::protocol {
 namespace {
@@ -153,6 +165,7 @@ TEST(DecodeMalformed, DefaultLimitsAcceptSixteenLevelsAndTenThousandElements) {
   EXPECT_NE(over.status().message().find("array of 10001 elements"), std::string::npos);
 }
 
+#if !TETHER_ADDRESS_SANITIZER
 std::size_t VirtualMemoryBytes() {
   std::FILE* statm = std::fopen("/proc/self/statm", "r");
   unsigned long pages = 0;
@@ -181,6 +194,29 @@ int DecodeHugeArrayUnderMemoryCap() {
 TEST(DecodeMalformedDeathTest, HugeDeclaredArrayFailsWithoutReservingMemory) {
   EXPECT_EXIT(std::exit(DecodeHugeArrayUnderMemoryCap()), ::testing::ExitedWithCode(0), "");
 }
+
+#else
+// AddressSanitizer serves malloc from address space it reserved at start-up, so the cap
+// above does not bind (the test's own 1 GiB probe succeeds). Its allocation hook sees every
+// request instead: no single one may come near what the 100M elements would take.
+std::atomic<std::size_t> largest_allocation{0};
+
+void RecordAllocation(const volatile void*, std::size_t size) {
+  std::size_t seen = largest_allocation.load();
+  while (size > seen && !largest_allocation.compare_exchange_weak(seen, size)) {}
+}
+void IgnoreFree(const volatile void*) {}
+
+TEST(DecodeMalformed, HugeDeclaredArrayFailsWithoutReservingMemory) {
+  ASSERT_NE(__sanitizer_install_malloc_and_free_hooks(RecordAllocation, IgnoreFree), 0);
+  largest_allocation = 0;
+  const auto result = Decode(Hex("dd 05 f5 e1 00"));
+  const std::size_t largest = largest_allocation.load();
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("array of 100000000 elements"), std::string::npos);
+  EXPECT_LT(largest, std::size_t{64} << 20) << "bytes allocated at once";
+}
+#endif
 
 }  // namespace
 }  // namespace tether::protocol

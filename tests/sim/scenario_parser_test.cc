@@ -223,6 +223,9 @@ TEST(ScenarioParser, MalformedScenariosNameFileLineAndReason) {
        "s.yaml:7: step 'pause' is its own timeout"},
       {"name: x\nactors: {}\naudit:\n  - {action: a.b, actor: ghost}\n",
        "s.yaml:4: audit: 'ghost' is no actor, user or device of this scenario"},
+      // Found by fuzz/fuzz_scenario_parser: amount × unit overflowed int64 (UBSan).
+      {"name: x\nactors: {a: {user: owner, steps: [{advance_clock: 9999999999999999d}]}}\n",
+       "s.yaml:2: step 'advance_clock' must be at most 106751991167d (2^63 ms), not '9999999999999999d'"},
   };
   for (const auto& c : cases) {
     std::string error = ErrorOf(c.text);

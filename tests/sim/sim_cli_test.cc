@@ -13,9 +13,10 @@ struct Ran {
   std::string output;
 };
 
-Ran RunSim(const std::string& args) {
+// `env`: assignments before the command, e.g. "NAME=value ".
+Ran RunSim(const std::string& args, const std::string& env = "") {
   Ran ran;
-  std::string command = std::string(TETHER_SIM_BIN) + " " + args + " 2>&1 </dev/null";
+  std::string command = env + std::string(TETHER_SIM_BIN) + " " + args + " 2>&1 </dev/null";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return ran;
   char buf[4096];
@@ -59,6 +60,15 @@ TEST(SimCli, ASupportGrantTheBrokerRefusesExitsTwoNamingTheDeclaration) {
   Ran ran = RunSim("run --spawn " + kBad + "support_too_short.yaml");
   EXPECT_EQ(ran.status, 2) << ran.output;
   EXPECT_NE(ran.output.find("set-up: org: support_access (line 3): until must be at least 1 day"), std::string::npos)
+      << ran.output;
+}
+
+TEST(SimCli, SpawnedBrokerNotExitingZeroFailsThePassingRun) {
+  const std::string scenario = std::string(TETHER_SIM_TEST_DIR) + "/../../scenarios/attended_session.yaml";
+  Ran ran = RunSim("run --spawn --broker-bin " + std::string(TETHER_SIM_TEST_DIR) + "/broker_exits_3.sh " + scenario,
+                   "TETHER_REAL_BROKER=" TETHER_BROKER_BIN " ");
+  EXPECT_EQ(ran.status, 1) << ran.output;
+  EXPECT_NE(ran.output.find("tether-sim: tether-broker exited with status 3 on SIGTERM, not 0"), std::string::npos)
       << ran.output;
 }
 

@@ -11,9 +11,12 @@ TETHER_PACKAGES=(
   asciinema
 )
 
+# The sanitizer and fuzzing stages of .ci/run also need clang (libFuzzer ships with it).
+TETHER_CI_PACKAGES=(clang)
+
 tether_missing_packages() {
   local missing=() pkg
-  for pkg in "${TETHER_PACKAGES[@]}"; do
+  for pkg in "${TETHER_PACKAGES[@]}" ${TETHER_WITH_CI_PACKAGES:+"${TETHER_CI_PACKAGES[@]}"}; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
   echo "${missing[@]}"

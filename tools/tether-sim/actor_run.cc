@@ -157,7 +157,7 @@ void ActorRun::Advance() {
 }
 
 void ActorRun::BeginStep() {
-  current_.emplace();
+  current_ = Current{};  // not emplace(): clang 14 sees Current as not default-constructible inside ActorRun
   current_->step = &spec_.steps[next_++];
   current_->started = std::chrono::steady_clock::now();
   uv_timer_start(

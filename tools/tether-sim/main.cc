@@ -100,6 +100,9 @@ int Run(const Options& o) {
   } else {
     PrintReport(*scenario, results, std::cout);
   }
+  // A spawned broker must also stop cleanly: its exit status is part of the verdict.
+  const tether::protocol::Status stopped = spawned ? spawned->Stop() : tether::protocol::Status::Ok();
+  if (!stopped.ok()) std::cerr << "tether-sim: " << stopped.message() << "\n";
   if (!results.passed()) {
     // The first failure on stderr too, so that a CI log shows it without the table.
     for (const auto& r : results.records) {
@@ -111,7 +114,7 @@ int Run(const Options& o) {
     if (!results.audit_failure.empty()) std::cerr << "tether-sim: " << scenario->file << ": audit " << results.audit_failure << "\n";
     return 1;
   }
-  return 0;
+  return stopped.ok() ? 0 : 1;
 }
 
 }  // namespace

@@ -100,25 +100,32 @@ protocol::Result<std::unique_ptr<SpawnedBroker>> SpawnedBroker::Start(const Spaw
   return Status::Internal("tether-broker did not start within 10 s: " + broker->LogTail());
 }
 
-void SpawnedBroker::StopBroker() {
-  if (pid_ <= 0) return;
+Status SpawnedBroker::Stop() {
+  if (pid_ <= 0) return Status::Ok();
   ::kill(pid_, SIGTERM);
   auto until = std::chrono::steady_clock::now() + 15s;
   int status = 0;
-  while (std::chrono::steady_clock::now() < until) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(10ms);
+  bool exited = false;
+  while (!exited && std::chrono::steady_clock::now() < until) {
+    exited = ::waitpid(pid_, &status, WNOHANG) == pid_;
+    if (!exited) std::this_thread::sleep_for(10ms);
   }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, &status, 0);
+  if (!exited) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+  }
   pid_ = -1;
+  if (!exited) return Status::Internal("tether-broker did not stop within 15 s of SIGTERM: " + LogTail());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const std::string how = WIFEXITED(status) ? "with status " + std::to_string(WEXITSTATUS(status))
+                                              : "by signal " + std::to_string(WTERMSIG(status));
+    return Status::Internal("tether-broker exited " + how + " on SIGTERM, not 0: " + LogTail(8000));
+  }
+  return Status::Ok();
 }
 
 SpawnedBroker::~SpawnedBroker() {
-  StopBroker();
+  (void)Stop();  // the destructor has no one to tell; main() stops and checks first
   if (!keep_dir_ && !dir_.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);

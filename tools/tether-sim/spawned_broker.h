@@ -1,7 +1,7 @@
 // SpawnedBroker: a private tether-broker for one tether-sim run (`--spawn`): a temporary
 // directory, a database made by `tetherctl init` (organisation "sim", its Super Admin
 // with a random password), the broker on a free loopback port with --test-clock; stopped
-// with SIGTERM (then SIGKILL) and the directory removed when destroyed.
+// with SIGTERM (then SIGKILL) by Stop() or when destroyed, and the directory removed.
 #pragma once
 
 #include <sys/types.h>
@@ -28,6 +28,10 @@ class SpawnedBroker {
   SpawnedBroker(const SpawnedBroker&) = delete;
   SpawnedBroker& operator=(const SpawnedBroker&) = delete;
 
+  // SIGTERM and wait (SIGKILL after 15 s). The broker must exit 0: any other end (a crash
+  // at shutdown, a sanitizer's report in a sanitizer build) is an error with its log.
+  protocol::Status Stop();
+
   const OwnerLogin& owner() const { return owner_; }
   const std::string& dir() const { return dir_; }
   // The end of the broker's log, for a report when something went wrong.
@@ -35,7 +39,6 @@ class SpawnedBroker {
 
  private:
   SpawnedBroker() = default;
-  void StopBroker();
 
   std::string dir_;
   pid_t pid_ = -1;

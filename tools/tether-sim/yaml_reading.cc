@@ -1,6 +1,7 @@
 #include "yaml_reading.h"
 
 #include <charconv>
+#include <limits>
 
 namespace tether::sim::yaml {
 
@@ -56,6 +57,10 @@ Millis Duration(const YAML::Node& node, const std::string& what) {
   auto found = kUnits.find(unit);
   if (error != std::errc() || end == text.data() || amount < 0 || found == kUnits.end()) {
     Fail(node, what + " must be a duration such as 500ms, 5s, 10m, 2h or 7d, not '" + text + "'");
+  }
+  // The product must fit in the milliseconds it becomes (signed overflow is undefined).
+  if (amount > std::numeric_limits<std::int64_t>::max() / found->second) {
+    Fail(node, what + " must be at most 106751991167d (2^63 ms), not '" + text + "'");
   }
   return Millis(amount * found->second);
 }
