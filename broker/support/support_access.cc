@@ -37,7 +37,7 @@ std::string Iso8601(std::int64_t ms) {
   const sys_days day = floor<days>(at);
   const year_month_day date{day};
   const hh_mm_ss<seconds> time{at - day};
-  char text[32];
+  char text[64];  // room for any value the compiler cannot rule out (-Wformat-truncation)
   std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(date.year()),
                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                 static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),

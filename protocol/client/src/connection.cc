@@ -217,7 +217,7 @@ Status Connection::Enqueue(std::vector<std::uint8_t> message, bool binary) {
   // lws writes the frame header into the LWS_PRE bytes before the payload.
   Outgoing out;
   out.buffer.resize(LWS_PRE + message.size());
-  std::memcpy(out.buffer.data() + LWS_PRE, message.data(), message.size());
+  if (!message.empty()) std::memcpy(out.buffer.data() + LWS_PRE, message.data(), message.size());
   out.binary = binary;
   queued_bytes_ += message.size();
   outgoing_.push_back(std::move(out));
