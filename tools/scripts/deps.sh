@@ -7,7 +7,7 @@ TETHER_PACKAGES=(
   libsqlite3-dev libssl-dev libargon2-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libyaml-cpp-dev
   libgtest-dev
-  tmux openssl
+  tmux openssl python3
   asciinema
 )
 
