@@ -199,4 +199,24 @@ const char* NewLineIfNeeded(const InteractiveTerminal* terminal) {
   return terminal && !terminal->at_line_start() ? "\n" : "";
 }
 
+void PrintConnectionLost(const InteractiveTerminal* terminal, const std::string& what,
+                         const protocol::Status& why) {
+  std::fprintf(stderr, "%sConnection to %s lost: %s\n", NewLineIfNeeded(terminal), what.c_str(),
+               why.message().c_str());
+}
+
+void EndSignals::Start(uv_loop_t* loop, std::function<void(int)> on_signal) {
+  on_signal_ = std::move(on_signal);
+  for (std::size_t i = 0; i < std::size(kSignals); ++i) {
+    handles_[i].Init([loop](uv_signal_t* h) { return uv_signal_init(loop, h); }, this);
+    uv_signal_start(
+        handles_[i].get(), [](uv_signal_t* h, int signum) { static_cast<EndSignals*>(h->data)->on_signal_(signum); },
+        kSignals[i]);
+  }
+}
+
+void EndSignals::Close() {
+  for (auto& handle : handles_) handle.Close();
+}
+
 }  // namespace tether::tools::cli

@@ -25,11 +25,15 @@
 
 #include <uv.h>
 
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "tether/escape.h"
@@ -113,6 +117,23 @@ class InteractiveTerminal {
   bool stopped_ = false;
   bool at_line_start_ = true;
 };
+
+// The signals that end an interactive command — SIGINT, SIGTERM, SIGHUP — delivered on
+// the loop to `on_signal` with their number until Close().
+class EndSignals {
+ public:
+  void Start(uv_loop_t* loop, std::function<void(int)> on_signal);
+  void Close();
+
+ private:
+  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+  std::function<void(int)> on_signal_;
+  UvHandle<uv_signal_t> handles_[std::size(kSignals)];
+};
+
+// "Connection to <what> lost: <why>" on stderr, below any output left mid-line.
+void PrintConnectionLost(const InteractiveTerminal* terminal, const std::string& what,
+                         const protocol::Status& why);
 
 // A status line for the user on stderr, readable whether or not `terminal` (may be null)
 // holds the local terminal in raw mode.

@@ -15,7 +15,6 @@
 // the connection to the broker was lost, like ssh.
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -33,7 +32,6 @@ namespace tether::tools::cli {
 namespace {
 
 constexpr int kExitConnectionLost = 255;
-constexpr int kHandledSignals[] = {SIGINT, SIGTERM, SIGHUP};
 // After session.end is confirmed, how long session.ended may take before we leave.
 constexpr std::uint64_t kEndedWaitMs = 2000;
 // How long to keep trying to reconnect and rejoin (the broker's default grace is 30 s).
@@ -56,13 +54,7 @@ class SessionController final : public TerminalSink {
     auto link = BrokerLink::Create(loop_, login, std::move(handlers));
     if (!link.ok()) return link.status();
     link_ = std::move(*link);
-    for (std::size_t i = 0; i < std::size(kHandledSignals); ++i) {
-      signals_[i].Init([this](uv_signal_t* h) { return uv_signal_init(loop_, h); }, this);
-      uv_signal_start(
-          signals_[i].get(),
-          [](uv_signal_t* h, int signum) { static_cast<SessionController*>(h->data)->OnSignal(signum); },
-          kHandledSignals[i]);
-    }
+    end_signals_.Start(loop_, [this](int signum) { OnSignal(signum); });
     return Status::Ok();
   }
 
@@ -288,7 +280,7 @@ class SessionController final : public TerminalSink {
     if (phase_ == Phase::kDone) return;
     StopTerminal();
     if (phase_ == Phase::kActive) {
-      std::fprintf(stderr, "%sConnection to %s lost: %s\n", NewLineIfNeeded(), label_.c_str(), why.message().c_str());
+      PrintConnectionLost(terminal_.get(), label_, why);
       return Exit(kExitConnectionLost);
     }
     Exit(Fail(command_, why));
@@ -307,7 +299,7 @@ class SessionController final : public TerminalSink {
     StopTerminal();
     ended_wait_.Close();
     rejoin_timer_.Close();
-    for (auto& handle : signals_) handle.Close();
+    end_signals_.Close();
     link_->Finish(exit_status);
   }
 
@@ -317,7 +309,7 @@ class SessionController final : public TerminalSink {
   std::string label_;  // what we connect to, as printed
   std::unique_ptr<BrokerLink> link_;
   std::unique_ptr<InteractiveTerminal> terminal_;
-  UvHandle<uv_signal_t> signals_[std::size(kHandledSignals)];
+  EndSignals end_signals_;
   UvHandle<uv_timer_t> ended_wait_;
   UvHandle<uv_timer_t> rejoin_timer_;  // gives up reconnecting
   Phase phase_ = Phase::kConnecting;

@@ -12,7 +12,6 @@
 // controller_ended); 1 when the broker refused ("tether supervise: <code>: <message>")
 // or the session ended otherwise (e.g. slow_consumer); 255 when the connection to the
 // broker was lost, like ssh.
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -30,7 +29,6 @@ namespace {
 
 constexpr const char* kCommand = "supervise";
 constexpr int kExitConnectionLost = 255;
-constexpr int kHandledSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
 class Supervisor final : public TerminalSink {
  public:
@@ -45,12 +43,7 @@ class Supervisor final : public TerminalSink {
     auto link = BrokerLink::Create(loop_, login, std::move(handlers));
     if (!link.ok()) return link.status();
     link_ = std::move(*link);
-    for (std::size_t i = 0; i < std::size(kHandledSignals); ++i) {
-      signals_[i].Init([this](uv_signal_t* h) { return uv_signal_init(loop_, h); }, this);
-      uv_signal_start(
-          signals_[i].get(), [](uv_signal_t* h, int) { static_cast<Supervisor*>(h->data)->EndSession(); },
-          kHandledSignals[i]);
-    }
+    end_signals_.Start(loop_, [this](int) { EndSession(); });
     return Status::Ok();
   }
 
@@ -162,7 +155,7 @@ class Supervisor final : public TerminalSink {
     if (phase_ == Phase::kDone) return;
     StopTerminal();
     if (phase_ == Phase::kWatching) {
-      std::fprintf(stderr, "%sConnection to the broker lost: %s\n", NewLineIfNeeded(), why.message().c_str());
+      PrintConnectionLost(terminal_.get(), "the broker", why);
       return Exit(kExitConnectionLost);
     }
     Exit(Fail(kCommand, why));
@@ -179,7 +172,7 @@ class Supervisor final : public TerminalSink {
   void Exit(int exit_status) {
     phase_ = Phase::kDone;
     StopTerminal();
-    for (auto& handle : signals_) handle.Close();
+    end_signals_.Close();
     link_->Finish(exit_status);
   }
 
@@ -187,7 +180,7 @@ class Supervisor final : public TerminalSink {
   std::string session_id_;
   std::unique_ptr<BrokerLink> link_;
   std::unique_ptr<InteractiveTerminal> terminal_;
-  UvHandle<uv_signal_t> signals_[std::size(kHandledSignals)];
+  EndSignals end_signals_;
   Phase phase_ = Phase::kConnecting;
   std::vector<std::vector<std::uint8_t>> early_output_;  // the recent screen, before the answer
   int leave_exit_status_ = kExitOk;
