@@ -1,8 +1,7 @@
-// Transfer files: temporary file + rename for uploads, pread for downloads, EVP SHA-256.
+// Transfer files: temporary file + rename for uploads, pread for downloads.
 #include "file_transfer.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,30 +24,9 @@ std::string ToLower(std::string text) {
 }  // namespace
 
 Result<TransferId> ParseTransferId(std::string_view hex) {
-  TransferId id{};
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  if (hex.size() != 2 * kTransferIdBytes) return Status::BadRequest("transfer_id must be 32 hex digits");
-  for (std::size_t i = 0; i < kTransferIdBytes; ++i) {
-    int high = nibble(hex[2 * i]), low = nibble(hex[2 * i + 1]);
-    if (high < 0 || low < 0) return Status::BadRequest("transfer_id must be 32 hex digits");
-    id[i] = static_cast<std::uint8_t>(high * 16 + low);
-  }
-  return id;
-}
-
-std::string TransferIdHex(const TransferId& id) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (std::uint8_t b : id) {
-    hex.push_back(kDigits[b >> 4]);
-    hex.push_back(kDigits[b & 15]);
-  }
-  return hex;
+  std::optional<TransferId> id = protocol::TransferIdFromHex(hex);
+  if (!id) return Status::BadRequest("transfer_id must be 32 hex digits");
+  return *id;
 }
 
 Result<std::filesystem::path> ResolveTransferPath(std::string_view name, const std::filesystem::path& home) {
@@ -66,29 +44,6 @@ Result<std::filesystem::path> ResolveTransferPath(std::string_view name, const s
   path = path.lexically_normal();
   if (!path.has_filename() || path.filename() == ".") return Status::BadRequest("the file name names a directory");
   return path;
-}
-
-struct Sha256::Context {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~Context() { EVP_MD_CTX_free(ctx); }
-};
-
-Sha256::Sha256() : context_(std::make_unique<Context>()) { EVP_DigestInit_ex(context_->ctx, EVP_sha256(), nullptr); }
-Sha256::~Sha256() = default;
-
-void Sha256::Update(std::span<const std::uint8_t> bytes) { EVP_DigestUpdate(context_->ctx, bytes.data(), bytes.size()); }
-
-std::string Sha256::FinishHex() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context_->ctx, digest, &length);
-  std::string hex;
-  char two[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(two, sizeof two, "%02x", digest[i]);
-    hex += two;
-  }
-  return hex;
 }
 
 FileReceiver::FileReceiver(std::filesystem::path target, std::uint64_t size, std::string expected)

@@ -1,6 +1,7 @@
 // The file side of session file transfers (PROTOCOL.md "In-session control",
 // protocol/PROTOCOL.md §5): transfer ids, where a name lands on this computer, SHA-256, the
-// receiver of an upload and the source of a download. No protocol and no loop here:
+// receiver of an upload and the source of a download (the wire pieces of transfers are
+// tether/protocol/file_transfer.h). No protocol and no loop here:
 // SessionRunner drives these from the session's messages.
 //
 // Rule for names (agent/README.md "File transfer"): a name is a path on this computer.
@@ -22,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tether/protocol/file_transfer.h"
 #include "tether/protocol/status.h"
 
 namespace tether::agent {
@@ -29,28 +31,15 @@ namespace tether::agent {
 using protocol::Result;
 using protocol::Status;
 
-inline constexpr std::size_t kTransferIdBytes = 16;
-using TransferId = std::array<std::uint8_t, kTransferIdBytes>;
+using protocol::kTransferIdBytes;
+using protocol::Sha256;
+using protocol::ToHex;
+using protocol::TransferId;
 
-// 32 hex digits (either case) ↔ the 16 raw bytes that open each channel-2 payload.
+// A `transfer_id` field: bad_request unless 32 hex digits (either case).
 Result<TransferId> ParseTransferId(std::string_view hex);
-std::string TransferIdHex(const TransferId& id);
 
 Result<std::filesystem::path> ResolveTransferPath(std::string_view name, const std::filesystem::path& home);
-
-class Sha256 {
- public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void Update(std::span<const std::uint8_t> bytes);
-  std::string FinishHex();  // lowercase, 64 digits
-
- private:
-  struct Context;
-  std::unique_ptr<Context> context_;
-};
 
 // Receives an upload into a temporary file beside the target (created 0600, named
 // ".<name>.tether-XXXXXX") and moves it into place only when the size and, if one was

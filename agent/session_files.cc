@@ -104,18 +104,17 @@ void SessionFiles::BeginUpload(const TransferId& id, const Value& event) {
 }
 
 void SessionFiles::OnChunk(std::span<const std::uint8_t> payload) {
-  if (payload.size() < kTransferIdBytes) return;  // not a chunk of any transfer
-  TransferId id;
-  std::copy_n(payload.begin(), kTransferIdBytes, id.begin());
-  auto upload = uploads_.find(id);
+  std::optional<protocol::ChunkView> chunk = protocol::ParseChunk(payload);
+  if (!chunk) return;  // not a chunk of any transfer
+  auto upload = uploads_.find(chunk->id);
   if (upload == uploads_.end()) return;  // late chunks of a transfer already failed
-  Status appended = upload->second.receiver->Append(payload.subspan(kTransferIdBytes));
+  Status appended = upload->second.receiver->Append(chunk->data);
   if (!appended.ok()) {
     std::string name = upload->second.name;
     uploads_.erase(upload);  // the temporary file goes with it
-    return SendEnd(id, "", false, appended.message(), name);
+    return SendEnd(chunk->id, "", false, appended.message(), name);
   }
-  if (upload->second.receiver->complete()) FinishUpload(id);
+  if (upload->second.receiver->complete()) FinishUpload(chunk->id);
 }
 
 void SessionFiles::FinishUpload(const TransferId& id) {
@@ -154,7 +153,7 @@ void SessionFiles::AnnounceDownload(const TransferId& id, Result<std::string> sh
   }
   Value begin = Value::MapOf({{"t", "file.begin"},
                               {"session_id", session_id_},
-                              {"transfer_id", TransferIdHex(id)},
+                              {"transfer_id", ToHex(id)},
                               {"direction", "download"},
                               {"name", download->second.name},
                               {"size", download->second.source->size()},
@@ -220,10 +219,10 @@ void SessionFiles::OnFileEnd(const Value& event) {
 
 void SessionFiles::SendEnd(const TransferId& id, const std::string& sha256, bool ok, const std::string& message,
                            const std::string& name) {
-  if (!ok) log_("file transfer " + (name.empty() ? TransferIdHex(id) : name) + " failed: " + message);
+  if (!ok) log_("file transfer " + (name.empty() ? ToHex(id) : name) + " failed: " + message);
   Value end = Value::MapOf({{"t", "file.end"},
                             {"session_id", session_id_},
-                            {"transfer_id", TransferIdHex(id)},
+                            {"transfer_id", ToHex(id)},
                             {"sha256", sha256},
                             {"ok", ok}});
   if (!message.empty()) end.Set("message", message);  // ext: why, for the controller's user

@@ -1,6 +1,7 @@
 // Requests of a session's controller and of supervisors-to-be: session.create,
-// session.end, session.leave, session.rejoin, session.list, session.resize, session.info
-// (PROTOCOL.md "Sessions", "In-session control").
+// session.end, session.leave, session.rejoin, session.list, session.resize, session.info,
+// session.schedule, session.start, session.supervise, session.handover (PROTOCOL.md
+// "Sessions", "In-session control").
 #include <algorithm>
 
 #include "broker.h"
@@ -216,13 +217,6 @@ void HandleSessionInfo(Request& request) {
   c.Reply(request.id, std::move(reply));
 }
 
-}  // namespace tether::broker
-
-namespace tether::broker {
-
-using protocol::Status;
-using protocol::Value;
-
 // session.schedule {at, title, device_id?}: a session to start later (PROTOCOL.md).
 void HandleSessionSchedule(Request& request) {
   Connection& c = request.connection;
@@ -289,10 +283,6 @@ void HandleSessionStart(Request& request) {
         if (Connection* c = ref.Get()) start(*c, view.confirmation_required, view.recorded);
       });
 }
-
-}  // namespace tether::broker
-
-namespace tether::broker {
 
 // session.supervise {session_id}: view mode, in scope, with session_supervision.
 void HandleSessionSupervise(Request& request) {

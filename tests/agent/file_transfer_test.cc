@@ -162,7 +162,7 @@ TEST(TransferId, HexAndBytesRoundTrip) {
   ASSERT_TRUE(id.ok());
   EXPECT_EQ((*id)[0], 0x0f);
   EXPECT_EQ((*id)[15], 0x1f);
-  EXPECT_EQ(TransferIdHex(*id), "0f3c9a7e5b2d4c1a8e6f0b9d7c5a3e1f");
+  EXPECT_EQ(ToHex(*id), "0f3c9a7e5b2d4c1a8e6f0b9d7c5a3e1f");
   EXPECT_FALSE(ParseTransferId("0f3c").ok());
   EXPECT_FALSE(ParseTransferId(std::string(32, 'g')).ok());
 }

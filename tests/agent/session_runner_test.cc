@@ -203,8 +203,10 @@ TEST_F(SessionRunnerTest, DownloadAnnouncesThenSendsChunksWithinTheBudget) {
   for (const auto* chunk : chunks()) {
     const testing::SentFrame& frame = *chunk;
     ASSERT_LE(frame.payload.size(), 64u * 1024);
-    ASSERT_EQ(TransferIdHex(*reinterpret_cast<const TransferId*>(frame.payload.data())), kTransfer);
-    received.append(frame.payload.begin() + 16, frame.payload.end());
+    auto parsed = protocol::ParseChunk(frame.payload);
+    ASSERT_TRUE(parsed.has_value());
+    ASSERT_EQ(ToHex(parsed->id), kTransfer);
+    received.append(parsed->data.begin(), parsed->data.end());
   }
   EXPECT_EQ(received, content);
   Sha256 hash;

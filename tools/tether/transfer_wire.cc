@@ -1,67 +1,17 @@
-// File-transfer messages, chunks and hashing (transfer_wire.h).
+// File-transfer messages (transfer_wire.h).
 #include "tether/transfer_wire.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <algorithm>
-#include <cstring>
 #include <stdexcept>
 
 namespace tether::tools::cli {
-namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 TransferId NewTransferId() {
   TransferId id{};
   // Failing to get randomness is not something a file copy can work around.
   if (RAND_bytes(id.data(), static_cast<int>(id.size())) != 1) throw std::runtime_error("no randomness");
   return id;
-}
-
-std::string ToHex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    hex += kDigits[b >> 4];
-    hex += kDigits[b & 0x0F];
-  }
-  return hex;
-}
-
-std::optional<TransferId> TransferIdFromHex(std::string_view hex) {
-  if (hex.size() != kTransferIdBytes * 2) return std::nullopt;
-  TransferId id{};
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    int high = HexDigit(hex[2 * i]), low = HexDigit(hex[2 * i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    id[i] = static_cast<std::uint8_t>(high << 4 | low);
-  }
-  return id;
-}
-
-std::vector<std::uint8_t> ChunkPayload(const TransferId& id, std::span<const std::uint8_t> data) {
-  std::vector<std::uint8_t> payload(id.size() + data.size());
-  std::copy(id.begin(), id.end(), payload.begin());
-  if (!data.empty()) std::memcpy(payload.data() + id.size(), data.data(), data.size());
-  return payload;
-}
-
-std::optional<ChunkView> ParseChunk(std::span<const std::uint8_t> payload) {
-  if (payload.size() < kTransferIdBytes) return std::nullopt;
-  ChunkView chunk;
-  std::copy_n(payload.begin(), kTransferIdBytes, chunk.id.begin());
-  chunk.data = payload.subspan(kTransferIdBytes);
-  return chunk;
 }
 
 Value FileBeginRequest(std::string_view session_id, const TransferId& id, std::string_view direction,
@@ -89,30 +39,6 @@ bool IsForTransfer(const Value& event, const TransferId& id) {
   if (field == nullptr || !field->is_string()) return false;
   std::optional<TransferId> parsed = TransferIdFromHex(field->as_string());
   return parsed.has_value() && *parsed == id;
-}
-
-struct Sha256::Context {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  ~Context() { EVP_MD_CTX_free(md); }
-};
-
-Sha256::Sha256() : context_(std::make_unique<Context>()) {
-  if (context_->md == nullptr || EVP_DigestInit_ex(context_->md, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 unavailable");
-  }
-}
-
-Sha256::~Sha256() = default;
-
-void Sha256::Update(std::span<const std::uint8_t> data) {
-  if (!data.empty()) EVP_DigestUpdate(context_->md, data.data(), data.size());
-}
-
-std::string Sha256::FinishHex() {
-  std::uint8_t digest[EVP_MAX_MD_SIZE];
-  unsigned length = 0;
-  EVP_DigestFinal_ex(context_->md, digest, &length);
-  return ToHex(std::span<const std::uint8_t>(digest, length));
 }
 
 }  // namespace tether::tools::cli
