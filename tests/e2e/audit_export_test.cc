@@ -244,6 +244,9 @@ TEST(AuditExport, BrokerStopsReadingTheChainWhileTheClientDoesNotRead) {
 
 TEST(AuditExport, OneExportAtATimePerConnection) {
   BrokerProcess broker;
+  // Enough events that the first export outlasts the client's queue (it stalls until the
+  // client reads): it is surely still running when the second one arrives.
+  ASSERT_NO_FATAL_FAILURE(SeedWhileStopped(broker, 5000));
   auto owner = LoggedInOwner(broker);
   std::uint64_t first = owner->StartCall(Req({{"t", "audit.export"}}));
   std::uint64_t second = owner->StartCall(Req({{"t", "audit.export"}}));
