@@ -40,19 +40,6 @@ Result<std::unique_ptr<client::BlockingClient>> ConnectWithSavedLogin(SavedLogin
   return std::move(*client);
 }
 
-Value ResultOf(const Value& reply) {
-  Value result = Value::MakeMap();
-  if (!reply.is_map()) return result;
-  for (const auto& [key, value] : reply.as_map()) {
-    if (key != "t" && key != "re") result.Set(key, value);
-  }
-  return result;
-}
-
-void PrintJson(const Value& value) {
-  std::cout << nlohmann::ordered_json::parse(value.ToJson()).dump(2) << "\n";
-}
-
 void PrintJsonLine(const Value& value) { std::cout << value.ToJson() << std::endl; }
 
 }  // namespace tether::tools::cli

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/reply.h"
 #include "common/saved_login.h"
 #include "tether/client/blocking_client.h"
 #include "tether/protocol/status.h"
@@ -49,10 +50,8 @@ Result<std::unique_ptr<client::BlockingClient>> ConnectTo(const std::string& url
 // Connects with the saved login and sends hello {kind:"token"}.
 Result<std::unique_ptr<client::BlockingClient>> ConnectWithSavedLogin(SavedLogin* saved_out = nullptr);
 
-// The ok reply without "t" and "re".
-Value ResultOf(const Value& reply);
-// Pretty JSON on stdout (map keys in the broker's order).
-void PrintJson(const Value& value);
+using tools::PrintJson;
+using tools::ResultOf;
 // One line of compact JSON on stdout, flushed (for scripts that read as it runs).
 void PrintJsonLine(const Value& value);
 

@@ -82,17 +82,6 @@ int UsageError(const Invocation& invocation, const std::string& message) {
   return kExitUsage;
 }
 
-Value ResultOf(const Value& reply) {
-  Value result = Value::MakeMap();
-  if (!reply.is_map()) return result;
-  for (const auto& [key, value] : reply.as_map()) {
-    if (key != "t" && key != "re") result.Set(key, value);
-  }
-  return result;
-}
-
-void PrintJson(const Value& result) { std::cout << ToJson(result).dump(2) << "\n"; }
-
 int RunRequest(const Invocation& invocation, Value request, const Show& show) {
   auto session = OpenSavedSession(invocation.globals);
   if (!session.ok()) return Fail(invocation, session.status());

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/reply.h"
 #include "tetherctl/session.h"
 #include "tether/protocol/status.h"
 #include "tether/protocol/value.h"
@@ -70,10 +71,8 @@ int Fail(const Invocation& invocation, const protocol::Status& status);
 // "tetherctl <cmd>: <message>" on stderr; returns kExitUsage.
 int UsageError(const Invocation& invocation, const std::string& message);
 
-// The ok reply without "t" and "re".
-protocol::Value ResultOf(const protocol::Value& reply);
-// Pretty JSON on stdout.
-void PrintJson(const protocol::Value& result);
+using tools::PrintJson;
+using tools::ResultOf;
 
 // Shows a result as text (on stdout).
 using Show = std::function<void(const protocol::Value& result)>;
