@@ -17,6 +17,10 @@ namespace tether::e2e {
 // No rate limit trips during a suite whose rows all come from 127.0.0.1.
 BrokerOptions ArenaOptions(const std::string& extra_toml = "");
 
+// A well-formed transfer id and SHA-256 (of nothing) for file.begin / file.end rows.
+inline constexpr const char* kTransferId = "0123456789abcdef0123456789abcdef";
+inline constexpr const char* kSha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 struct ExpectedAuditEvent {
   std::int64_t chain;  // 1: the first organisation (acme); 0: the system chain
   std::string action, outcome;

@@ -74,8 +74,12 @@ TEST(AuditCoverage, AWholeAttendedSessionIsAuditedStepByStepInOrder) {
       EXPECT_EQ(row.details.Find("name")->as_string(), "notes.txt");
       EXPECT_EQ(row.details.Find("sha256")->as_string(), kSha);
     }
-    if (row.action == "participant.joined") EXPECT_EQ(row.details.Find("mode")->as_string(), "view");
-    if (row.action == "participant.left") EXPECT_EQ(row.details.Find("reason")->as_string(), "session_ended");
+    if (row.action == "participant.joined") {
+      EXPECT_EQ(row.details.Find("mode")->as_string(), "view");
+    }
+    if (row.action == "participant.left") {
+      EXPECT_EQ(row.details.Find("reason")->as_string(), "session_ended");
+    }
     if (row.action == "session.input_refused") {
       EXPECT_EQ(row.actor_id, watcher_id) << "the viewer who tried is the actor";
       EXPECT_EQ(row.outcome, "denied");

@@ -158,7 +158,9 @@ TEST(AuditExport, HundredThousandEventsAsCsvParseWithPythonAndMatchAuditQuery) {
     ASSERT_EQ(row[10], e["outcome"]);
     ASSERT_EQ(nlohmann::json::parse(row[11].get<std::string>()), e["details"]);
     ASSERT_EQ(row[13].get<std::string>().size(), 64u);
-    if (i > 0) ASSERT_EQ(row[12], rows[i][13]);  // prev_hash links to the row before
+    if (i > 0) {
+      ASSERT_EQ(row[12], rows[i][13]);  // prev_hash links to the row before
+    }
   }
   // The broker never held the export: its peak memory grew by far less than the
   // export's size (a client this fast would hide a missing flow control; the next test
