@@ -43,6 +43,10 @@ tether_ensure_packages() {
 tether_build() {
   if [ ! -f build/build.ninja ]; then
     cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  else
+    # The README's commands build and test everything: a build directory configured
+    # before a test folder was added must not keep an older list of them.
+    cmake -U TETHER_TEST_DIRS build >/dev/null
   fi
   cmake --build build -j "$(nproc)" "$@"
 }
