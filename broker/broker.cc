@@ -134,6 +134,7 @@ std::string Broker::RenderMetrics() {
   }
   metrics_.paused_senders = sessions_->relay().paused_senders();
   metrics_.sessions_live = sessions_->registry().size();
+  ReadHeapUsage(metrics_);
   return RenderPrometheus(metrics_);
 }
 

@@ -66,8 +66,10 @@ sample() {
   local rss fds
   rss="$(awk '/^VmRSS:/ { print $2 }' "/proc/$BROKER_PID/status")"
   fds="$(ls "/proc/$BROKER_PID/fd" | wc -l)"
-  printf '%-8s %-22s rss_kb=%-8s fds=%-6s connections=%-6s sessions=%s\n' "$(( $(date +%s) - START ))s" "$1" \
-    "$rss" "$fds" "$(metric tether_connections_open)" "$(metric tether_sessions_live)" | tee -a "$WORK/samples.txt"
+  printf '%-8s %-22s rss_kb=%-8s heap_in_use_kb=%-8s heap_held_kb=%-8s fds=%-6s connections=%-6s sessions=%s\n' \
+    "$(( $(date +%s) - START ))s" "$1" "$rss" "$(( $(metric tether_heap_in_use_bytes) / 1024 ))" \
+    "$(( $(metric tether_heap_held_bytes) / 1024 ))" "$fds" "$(metric tether_connections_open)" \
+    "$(metric tether_sessions_live)" | tee -a "$WORK/samples.txt"
 }
 
 START=$(date +%s)

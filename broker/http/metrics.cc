@@ -1,6 +1,8 @@
 // Prometheus text exposition format 0.0.4: HELP, TYPE, then the sample.
 #include "http/metrics.h"
 
+#include <malloc.h>
+
 namespace tether::broker {
 namespace {
 
@@ -40,7 +42,19 @@ std::string RenderPrometheus(const Metrics& m) {
   Append(out, "tether_relay_paused_senders", "gauge", "Connections not read until a receiver drains.",
          m.paused_senders);
   Append(out, "tether_sessions_live", "gauge", "Sessions not yet ended.", m.sessions_live);
+  Append(out, "tether_heap_in_use_bytes", "gauge", "Heap bytes allocated now (malloc statistics).",
+         m.heap_in_use_bytes);
+  Append(out, "tether_heap_held_bytes", "gauge",
+         "Heap bytes the allocator holds from the OS, allocated or free (malloc statistics).",
+         m.heap_held_bytes);
   return out;
+}
+
+void ReadHeapUsage(Metrics& metrics) {
+  // mallinfo2 sums every arena; hblkhd is what large allocations hold in their own mmaps.
+  const struct mallinfo2 info = mallinfo2();
+  metrics.heap_in_use_bytes = info.uordblks + info.hblkhd;
+  metrics.heap_held_bytes = info.arena + info.hblkhd;
 }
 
 }  // namespace tether::broker

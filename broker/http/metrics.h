@@ -29,7 +29,14 @@ struct Metrics {
   std::uint64_t queued_bytes_max = 0;    // the fullest connection's queue
   std::uint64_t paused_senders = 0;      // connections not read because a receiver is full
   std::uint64_t sessions_live = 0;
+  // The allocator's view of the heap: what is allocated now, and what it holds from the
+  // OS (allocated or free). RSS alone cannot tell a leak from freed memory kept resident.
+  std::uint64_t heap_in_use_bytes = 0;
+  std::uint64_t heap_held_bytes = 0;
 };
+
+// Fills the two heap gauges from the C library's allocator statistics.
+void ReadHeapUsage(Metrics& metrics);
 
 std::string RenderPrometheus(const Metrics& metrics);
 

@@ -73,6 +73,24 @@ TEST(Handshake, MetricsAreInPrometheusTextFormat) {
   EXPECT_NE(response.find("\ntether_logins_ok_total 1\n"), std::string::npos) << response;
 }
 
+// The value of the sample `name` in a /metrics response, or -1 when it is missing.
+double MetricValue(const std::string& response, const std::string& name) {
+  const std::string line_start = "\n" + name + " ";
+  const std::size_t at = response.find(line_start);
+  if (at == std::string::npos) return -1;
+  return std::stod(response.substr(at + line_start.size()));
+}
+
+TEST(Handshake, MetricsReportTheHeapInUseWithinWhatTheAllocatorHolds) {
+  BrokerProcess broker;
+  std::string response = HttpGet(broker, "/metrics");
+  EXPECT_NE(response.find("# TYPE tether_heap_in_use_bytes gauge"), std::string::npos) << response;
+  const double in_use = MetricValue(response, "tether_heap_in_use_bytes");
+  const double held = MetricValue(response, "tether_heap_held_bytes");
+  EXPECT_GT(in_use, 0) << response;
+  EXPECT_GE(held, in_use) << response;
+}
+
 TEST(Handshake, UnknownHttpPathIs404) {
   BrokerProcess broker;
   EXPECT_EQ(HttpStatus(HttpGet(broker, "/admin")), 404);
