@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "auth/certificate.h"
 #include "broker.h"
@@ -24,7 +25,7 @@ namespace {
 struct Flags {
   std::string config_file, db, listen, tls_cert, tls_key, log_level, port_file, recordings_dir;
   bool test_clock = false;
-  std::int64_t hello_timeout_ms = 0;
+  std::optional<std::int64_t> hello_timeout_ms;
 };
 
 // Defaults, then the config file, then the flags given on the command line.
@@ -47,7 +48,7 @@ tether::protocol::Status BuildConfig(const Flags& flags, tb::BrokerConfig& confi
   if (!flags.log_level.empty() && !tb::ParseLogLevel(flags.log_level, &config.log_level)) {
     return tether::protocol::Status::BadRequest("--log-level must be debug, info, warn or error");
   }
-  if (flags.hello_timeout_ms > 0) config.hello_timeout = std::chrono::milliseconds(flags.hello_timeout_ms);
+  if (flags.hello_timeout_ms) config.hello_timeout = std::chrono::milliseconds(*flags.hello_timeout_ms);
   config.test_clock = flags.test_clock;
   if (config.test_clock && !tb::IsLoopbackHost(config.listen_host)) {
     return tether::protocol::Status::BadRequest("--test-clock is refused unless listening on loopback");
@@ -206,7 +207,8 @@ int main(int argc, char** argv) {
   app.add_flag("--test-clock", flags.test_clock,
                "enable test.clock.advance (tests only; refused unless listening on loopback)");
   app.add_option("--log-level", flags.log_level, "debug, info, warn or error");
-  app.add_option("--hello-timeout-ms", flags.hello_timeout_ms, "close 4408 when no hello arrives in time");
+  app.add_option("--hello-timeout-ms", flags.hello_timeout_ms, "close 4408 when no hello arrives in time")
+      ->check(CLI::Range(std::int64_t{1}, tb::kMaxDurationMs));
   app.add_option("--port-file", flags.port_file, "write the bound port to this file once listening");
   CLI11_PARSE(app, argc, argv);
 

@@ -31,10 +31,6 @@ Apply String(std::string BrokerConfig::*field) {
   };
 }
 
-// Durations end up added to epoch-millisecond times (a token's expiry): ten years keeps
-// every such sum far from overflowing, and is longer than any timeout means.
-constexpr std::int64_t kMaxDurationMs = 10LL * 365 * 24 * 3600 * 1000;
-
 // The largest value a field of this type holds without wrapping: 65535 for a port, not
 // 70000 read as 4464.
 template <typename Field>

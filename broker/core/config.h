@@ -66,6 +66,11 @@ struct BrokerConfig {
   LogLevel log_level = LogLevel::kInfo;
 };
 
+// The longest duration any setting takes, from the file or the command line. Durations end
+// up added to epoch-millisecond times (a token's expiry): ten years keeps every such sum
+// far from overflowing, and is longer than any timeout means.
+constexpr std::int64_t kMaxDurationMs = 10LL * 365 * 24 * 3600 * 1000;
+
 // Applies the settings of a TOML file over `config`. Errors name the file, the line and
 // the problem ("broker.toml:4: 'listen' must be HOST:PORT"); unknown keys are errors.
 protocol::Status LoadConfigFile(const std::string& path, BrokerConfig& config);

@@ -43,6 +43,17 @@ TEST(Lifecycle, TestClockIsRefusedUnlessListeningOnLoopback) {
   EXPECT_NE(output.find("loopback"), std::string::npos) << output;
 }
 
+TEST(Lifecycle, HelloTimeoutFlagOutsideOneMillisecondToTenYearsIsRefused) {
+  BrokerProcess scratch(BrokerOptions().WithoutTestClock());
+  for (const char* value : {"0", "-5", "315360000001", "99999999999999999999", "soon"}) {
+    std::string output;
+    int rc = RunProgram({TETHER_BROKER_BIN, "--hello-timeout-ms", value, "--db", scratch.dir() + "/x.db"}, "",
+                        &output);
+    EXPECT_NE(rc, 0) << value;
+    EXPECT_NE(output.find("--hello-timeout-ms"), std::string::npos) << value << ": " << output;
+  }
+}
+
 TEST(Lifecycle, ServesWssWithTheGivenCertificate) {
   BrokerProcess scratch(BrokerOptions().WithoutTestClock());
   std::string cert = scratch.dir() + "/cert.pem", key = scratch.dir() + "/key.pem", out;
