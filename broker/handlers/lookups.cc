@@ -79,7 +79,7 @@ Result<policy::Actor> ActorFor(storage::Store& store, const storage::User& user)
   actor.user_id = user.id;
   actor.org_id = user.org_id;
   actor.role_id = user.role_id;
-  actor.privileges = *privileges;
+  actor.privileges = policy::EffectivePrivileges(*privileges, user.hidden);
   actor.support_user = user.hidden;
   actor.scope = ScopeOf(user);
   return actor;

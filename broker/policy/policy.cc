@@ -76,6 +76,12 @@ constexpr Rule kRules[] = {
 constexpr Privilege kSuperAdminOnly[] = {Privilege::kBilling, Privilege::kSubscription,
                                          Privilege::kRebranding, Privilege::kTwoFactorAuth};
 
+// POLICY.md "Support access": Admin privileges except these, which the support user does
+// not hold at all.
+constexpr Privilege kWithheldFromSupportUser[] = {Privilege::kSupportAccess, Privilege::kBilling,
+                                                  Privilege::kSubscription, Privilege::kAuditExport,
+                                                  Privilege::kIntegrations};
+
 // The limited forms and the full privilege each one narrows.
 struct LimitedForm {
   Privilege limited;
@@ -108,6 +114,14 @@ const Rule* FindRule(Action action) {
 }
 
 }  // namespace
+
+PrivilegeSet EffectivePrivileges(const PrivilegeSet& role_privileges, bool support_user) {
+  PrivilegeSet effective = role_privileges;
+  if (support_user) {
+    for (Privilege p : kWithheldFromSupportUser) effective.reset(static_cast<std::size_t>(p));
+  }
+  return effective;
+}
 
 protocol::Status Authorize(const Actor& actor, Action action) {
   const Rule* rule = FindRule(action);

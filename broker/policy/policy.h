@@ -138,6 +138,13 @@ enum class ReportReach { kInScope, kOwnOnly };
 // The reach, or permission_denied when the actor holds neither privilege.
 protocol::Result<ReportReach> AuthorizeSessionReport(const Actor& actor);
 
+// The privileges a user holds in effect: their role's, less those POLICY.md "Support
+// access" withholds from the hidden support user altogether (support_access, billing,
+// subscription, audit_export, integrations). The restriction list's other rows bar some
+// uses of a privilege the support user keeps (it may list users but not change them);
+// Authorize enforces those.
+PrivilegeSet EffectivePrivileges(const PrivilegeSet& role_privileges, bool support_user);
+
 // Whether users of a role take a remote-support seat (POLICY.md "Licences").
 inline bool TakesSeat(const PrivilegeSet& role_privileges) { return Has(role_privileges, Privilege::kRemoteSupport); }
 

@@ -217,6 +217,21 @@ TEST(Policy, SupportUserIsBarredFromOrganisationDetailsEvenWithEveryPrivilege) {
   EXPECT_TRUE(Authorize(actor, Action::kOrgChangePreferences).ok());
 }
 
+TEST(Policy, SupportUserHoldsAdminPrivilegesLessTheWithheldOnes) {
+  const PrivilegeSet admin = *BuiltinRolePrivileges("admin");
+  const PrivilegeSet support = EffectivePrivileges(admin, /*support_user=*/true);
+  for (Privilege withheld : {Privilege::kSupportAccess, Privilege::kBilling, Privilege::kSubscription,
+                             Privilege::kAuditExport, Privilege::kIntegrations}) {
+    EXPECT_FALSE(Has(support, withheld)) << WireName(withheld);
+  }
+  // What the restriction list bars only some uses of stays held (user.list, device.move).
+  for (Privilege kept : {Privilege::kManageTechnicians, Privilege::kDeployment, Privilege::kGroupPermissions,
+                         Privilege::kRemoteSupport, Privilege::kAuditView}) {
+    EXPECT_EQ(Has(support, kept), Has(admin, kept)) << WireName(kept);
+  }
+  EXPECT_EQ(EffectivePrivileges(admin, /*support_user=*/false), admin);
+}
+
 TEST(Policy, ControlIsNeverHandedToASupportUser) {
   TargetUser support{9, 1, "admin", /*hidden=*/true};
   TargetUser colleague{8, 1, "technician", /*hidden=*/false};

@@ -208,6 +208,13 @@ TEST(SupportAccess, GrantCreatesAHiddenUserWhoIsNotListedAndTakesNoSeat) {
   Value hello;
   auto support = LogInAsSupport(broker, granted, &hello);
   EXPECT_TRUE(hello.Find("user")->Find("hidden")->as_bool()) << hello.ToJson();
+  // Its privileges are the Admin's less what the restriction list withholds entirely.
+  std::set<std::string> privileges;
+  for (const Value& p : hello.Find("privileges")->as_array()) privileges.insert(p.as_string());
+  EXPECT_TRUE(privileges.count("manage_technicians")) << hello.ToJson();
+  for (const char* withheld : {"support_access", "billing", "subscription", "audit_export", "integrations"}) {
+    EXPECT_FALSE(privileges.count(withheld)) << withheld << ": " << hello.ToJson();
+  }
 
   Value after = Ok(*owner, Req({{"t", "licence.get"}}));
   EXPECT_EQ(after.Find("seats_used")->as_uint(), before.Find("seats_used")->as_uint());
