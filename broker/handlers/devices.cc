@@ -19,17 +19,9 @@ using protocol::ErrorCode;
 using protocol::Status;
 using protocol::Value;
 
-// "0" is the default group; anything else a group id.
-protocol::Result<std::int64_t> GroupField(const Value& body, std::string_view key) {
-  auto text = protocol::RequireString(body, key);
-  if (!text.ok()) return text.status();
-  if (*text == "0") return std::int64_t{0};
-  return RequireNumericId(body, key);
-}
-
 AdminOutcome CreateDeployKey(storage::Store& store, const AdminContext& context) {
   TETHER_REFUSE_IF(policy::Authorize(context.actor, policy::Action::kDeployKeyCreate));
-  auto group_id = GroupField(context.body, "group_id");
+  auto group_id = RequireGroupId(context.body, "group_id");
   TETHER_REFUSE_IF(group_id.status());
   if (*group_id != 0) {
     auto facts = LoadOrgFacts(store, context.actor.org_id);
@@ -90,7 +82,7 @@ void HandleDeviceList(Request& request) {
   const Value* group = request.message.body.Find("group_id");
   std::int64_t group_id = -1;
   if (group != nullptr) {
-    auto parsed = GroupField(request.message.body, "group_id");
+    auto parsed = RequireGroupId(request.message.body, "group_id");
     if (!parsed.ok()) return c.ReplyError(request.id, parsed.status());
     group_id = *parsed;
   }

@@ -34,6 +34,13 @@ protocol::Result<std::int64_t> RequireNumericId(const Value& map, std::string_vi
   return id;
 }
 
+protocol::Result<std::int64_t> RequireGroupId(const Value& map, std::string_view key) {
+  auto text = protocol::RequireString(map, key);
+  if (!text.ok()) return text.status();
+  if (*text == "0") return std::int64_t{0};
+  return RequireNumericId(map, key);
+}
+
 protocol::Result<std::string> RequireText(const Value& map, std::string_view key, std::size_t max_bytes,
                                           bool allow_empty) {
   auto text = protocol::RequireString(map, key);

@@ -21,6 +21,9 @@ struct PrivilegeList {
 protocol::Result<PrivilegeList> RequirePrivileges(const protocol::Value& map, std::string_view key);
 // `key` must be a string holding a positive decimal integer (ids on the wire are strings).
 protocol::Result<std::int64_t> RequireNumericId(const protocol::Value& map, std::string_view key);
+// A device's group: `key` must be "0" (the organisation's default group, which has no id)
+// or a group id as RequireNumericId takes it.
+protocol::Result<std::int64_t> RequireGroupId(const protocol::Value& map, std::string_view key);
 // A display name or description: a string of 1..max_bytes bytes (0..max when allow_empty).
 protocol::Result<std::string> RequireText(const protocol::Value& map, std::string_view key, std::size_t max_bytes,
                                           bool allow_empty = false);

@@ -111,7 +111,7 @@ AdminOutcome MoveDevice(storage::Store& store, const AdminContext& context) {
   if (!facts.ok()) return AdminOutcome::Refused(facts.status());
   TETHER_REFUSE_IF(policy::CheckPlanAllowsGroups(*facts));
   auto device_id = protocol::RequireString(context.body, "device_id");
-  auto group_id = RequireNumericId(context.body, "group_id");
+  auto group_id = RequireGroupId(context.body, "group_id");
   TETHER_REFUSE_IF(device_id.status());
   TETHER_REFUSE_IF(group_id.status());
   TETHER_REFUSE_IF(store.MoveDevice(context.actor.org_id, *device_id, *group_id));

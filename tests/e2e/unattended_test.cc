@@ -72,6 +72,23 @@ TEST(Unattended, EnrolledDeviceIsListedOnlineAndConnectsWithoutConsentByDefault)
   Refused(*fleet.owner, Req({{"t", "session.connect"}, {"device_id", device.id}}), ErrorCode::kDeviceBusy);
 }
 
+TEST(Unattended, DeviceMovesToAGroupAndBackToTheDefaultGroup) {
+  BrokerProcess broker;
+  Fleet fleet = MakeFleet(broker);
+  Device device = Enrol(broker, fleet.key, "db-1");
+  auto group_of = [&] {
+    Value devices = Ok(*fleet.owner, Req({{"t", "device.list"}}));
+    return devices.Find("devices")->as_array().at(0).Find("group_id")->as_string();
+  };
+  std::string other = Ok(*fleet.owner, Req({{"t", "group.create"}, {"name", "Laptops"}})).Find("group_id")->as_string();
+  Ok(*fleet.owner, Req({{"t", "device.move"}, {"device_id", device.id}, {"group_id", other}}));
+  EXPECT_EQ(group_of(), other);
+  Ok(*fleet.owner, Req({{"t", "device.move"}, {"device_id", device.id}, {"group_id", "0"}}));
+  EXPECT_EQ(group_of(), "0");
+  Refused(*fleet.owner, Req({{"t", "device.move"}, {"device_id", device.id}, {"group_id", "-1"}}), ErrorCode::kBadRequest);
+  Refused(*fleet.owner, Req({{"t", "device.move"}, {"device_id", device.id}, {"group_id", "999"}}), ErrorCode::kNotFound);
+}
+
 TEST(Unattended, SessionConfirmationMakesTheAgentAsk) {
   BrokerProcess broker;
   Fleet fleet = MakeFleet(broker);
