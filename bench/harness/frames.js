@@ -50,4 +50,36 @@ function framePayload(buf) {
   return buf.subarray(pos, pos + len);
 }
 
-module.exports = { frameHeader, encodeFrame, isFrame, framePayload };
+// A batch of data frames (PROTOCOL.md §2.4): an array whose first element is an array.
+function isBatch(buf) {
+  const second = buf[buf[0] === 0xdc ? 3 : buf[0] === 0xdd ? 5 : 1];
+  return isFrame(buf) && second !== undefined && isFrame(Buffer.from([second]));
+}
+
+function arrayHeader(n) {
+  if (n < 16) return Buffer.from([0x90 | n]);
+  if (n < 65536) return Buffer.from([0xdc, n >> 8, n & 0xff]);
+  const b = Buffer.alloc(5);
+  b[0] = 0xdd;
+  b.writeUInt32BE(n, 1);
+  return b;
+}
+
+// One batch of already encoded frames.
+function encodeBatch(frames) {
+  return Buffer.concat([arrayHeader(frames.length), ...frames]);
+}
+
+// Calls `each(payload)` for every frame of a batch, in order (views into `buf`).
+function forEachBatchedPayload(buf, each) {
+  const first = buf[0];
+  const count = first === 0xdc ? buf.readUInt16BE(1) : first === 0xdd ? buf.readUInt32BE(1) : first & 0x0f;
+  let pos = first === 0xdc ? 3 : first === 0xdd ? 5 : 1;
+  for (let i = 0; i < count; i++) {
+    const payload = framePayload(buf.subarray(pos));
+    each(payload);
+    pos = payload.byteOffset - buf.byteOffset + payload.length;
+  }
+}
+
+module.exports = { frameHeader, encodeFrame, isFrame, framePayload, isBatch, encodeBatch, forEachBatchedPayload };
