@@ -34,6 +34,15 @@ Bytes Frame(const std::string& session_id, const std::string& text) {
 
 Bytes Batch(std::vector<Bytes> frames) { return protocol::EncodeDataBatch(frames); }
 
+// Sends `bytes` as one message and runs the client's loop until it has gone: a blocking
+// client writes only inside its calls, so it waits for the answer to a request the broker
+// refuses at once (an unknown type), sent after the message.
+void Send(client::BlockingClient& client, Bytes bytes) {
+  client.SendRaw(std::move(bytes));
+  auto answer = client.Call(Req({{"t", "flush.please"}}), kWait);
+  EXPECT_EQ(answer.status().code(), ErrorCode::kBadRequest) << answer.status().ToString();
+}
+
 // The payload of the next data frame `client` receives, as text.
 std::string NextPayload(client::BlockingClient& client) {
   auto frame = client.NextDataFrame(kWait);
@@ -93,8 +102,8 @@ TEST(Batches, AreGrantedOnlyToAHelloThatAsksForThem) {
 TEST(Batches, EachFrameReachesAnAgentWithoutBatchesAsASingleFrameInOrder) {
   BrokerProcess broker;
   LiveSession live = BatchingSession(broker, false);
-  live.technician->SendRaw(Batch({Frame(live.id, "one"), Frame(live.id, "two"), Frame(live.id, "three")}));
-  live.technician->SendRaw(Frame(live.id, "four"));  // single frames still work beside batches
+  Send(*live.technician, Batch({Frame(live.id, "one"), Frame(live.id, "two"), Frame(live.id, "three")}));
+  Send(*live.technician, Frame(live.id, "four"));  // single frames still work beside batches
   for (const char* expected : {"one", "two", "three", "four"}) EXPECT_EQ(NextPayload(*live.agent), expected);
 }
 
@@ -103,12 +112,12 @@ TEST(Batches, FlowBothWaysBetweenPeersThatNegotiatedThemInOrder) {
   LiveSession live = BatchingSession(broker, true);
   std::vector<Bytes> frames;
   for (int i = 0; i < 300; ++i) frames.push_back(Frame(live.id, "out-" + std::to_string(i)));
-  live.agent->SendRaw(Batch(frames));
-  live.agent->SendRaw(Batch(frames));
+  Send(*live.agent, Batch(frames));
+  Send(*live.agent, Batch(frames));
   for (int round = 0; round < 2; ++round) {
     for (int i = 0; i < 300; ++i) ASSERT_EQ(NextPayload(*live.technician), "out-" + std::to_string(i));
   }
-  live.technician->SendRaw(Batch({Frame(live.id, "ls\n"), Frame(live.id, "pwd\n")}));
+  Send(*live.technician, Batch({Frame(live.id, "ls\n"), Frame(live.id, "pwd\n")}));
   EXPECT_EQ(NextPayload(*live.agent), "ls\n");
   EXPECT_EQ(NextPayload(*live.agent), "pwd\n");
 }
@@ -142,12 +151,12 @@ TEST(HostileBatches, MalformedOrUnnegotiatedBatchesAreRefusedWholeAndDeliverNoth
   };
   int marker = 0;
   for (const Row& row : rows) {
-    row.sender->SendRaw(row.bytes);
+    Send(*row.sender, row.bytes);
     EXPECT_EQ(NextErrorCode(*row.sender), "bad_request") << row.name;
     EXPECT_TRUE(row.sender->IsOpen()) << row.name;
     // Nothing of the refused batch was routed: the next frame the agent sees is the marker.
     std::string text = "marker-" + std::to_string(++marker);
-    live.technician->SendRaw(Frame(live.id, text));
+    Send(*live.technician, Frame(live.id, text));
     EXPECT_EQ(NextPayload(*live.agent), text) << row.name;
     arena.ExpectBystanderServed(row.name);
   }
@@ -170,14 +179,14 @@ TEST(HostileBatches, FramesForAnothersSessionAreRefusedOneByOneAndTheRestRouted)
   Arena arena;
   LiveSession live = BatchingSession(arena.broker(), false);
   LiveSession other = StartAttendedSession(arena.broker(), InviteAndAccept(arena.broker(), arena.owner(), "t2@acme.test", "technician"));
-  live.technician->SendRaw(Batch({Frame(live.id, "mine-1"), Frame(other.id, "rm -rf /\n"), Frame(live.id, "mine-2"),
+  Send(*live.technician, Batch({Frame(live.id, "mine-1"), Frame(other.id, "rm -rf /\n"), Frame(live.id, "mine-2"),
                                   Frame("s_ffffffffffffffffffffffff", "x")}));
   EXPECT_EQ(NextErrorCode(*live.technician), "not_found");
   EXPECT_EQ(NextErrorCode(*live.technician), "not_found");
   EXPECT_EQ(NextPayload(*live.agent), "mine-1");
   EXPECT_EQ(NextPayload(*live.agent), "mine-2");
   // The other session's agent got nothing: its next frame is its own controller's.
-  other.technician->SendRaw(Frame(other.id, "theirs"));
+  Send(*other.technician, Frame(other.id, "theirs"));
   EXPECT_EQ(NextPayload(*other.agent), "theirs");
   arena.ExpectBystanderServed("a batch into another's session");
   arena.ExpectAuditIntact();
@@ -191,16 +200,16 @@ TEST(HostileBatches, ViewOnlyFramesInsideABatchAreEachRefusedAndAudited) {
   auto watcher = Connect(arena.broker());
   HelloWithBatches(*watcher, TokenAuth(accepted.Find("token")->as_string()));
   Ok(*watcher, Req({{"t", "session.supervise"}, {"session_id", live.id}}));
-  watcher->SendRaw(Batch({Frame(live.id, "whoami\n"), Frame(live.id, "reboot\n"), Frame(live.id, "id\n")}));
+  Send(*watcher, Batch({Frame(live.id, "whoami\n"), Frame(live.id, "reboot\n"), Frame(live.id, "id\n")}));
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(NextErrorCode(*watcher), "view_only") << i;
     arena.ExpectAudited(1, "session.input_refused", "denied");
   }
   EXPECT_TRUE(watcher->IsOpen());
-  live.technician->SendRaw(Frame(live.id, "from the controller"));
+  Send(*live.technician, Frame(live.id, "from the controller"));
   EXPECT_EQ(NextPayload(*live.agent), "from the controller");
   // The watcher still receives the session's output, packed or not.
-  live.agent->SendRaw(Frame(live.id, "output"));
+  Send(*live.agent, Frame(live.id, "output"));
   EXPECT_EQ(NextPayload(*watcher), "output");
   arena.ExpectBystanderServed("view-only frames in a batch");
   arena.ExpectAuditIntact();
