@@ -34,7 +34,12 @@ function isFrame(buf) {
 
 // The payload of a frame, as a view into `buf` (no copy).
 function framePayload(buf) {
-  let pos = 1;
+  return framePayloadAt(buf, 0);
+}
+
+// The payload of the frame starting at `start` in `buf`, as a view into `buf`.
+function framePayloadAt(buf, start) {
+  let pos = start + 1;
   const s = buf[pos];
   if ((s & 0xe0) === 0xa0) pos += 1 + (s & 0x1f);
   else if (s === 0xd9) pos += 2 + buf[pos + 1];
@@ -65,21 +70,18 @@ function arrayHeader(n) {
   return b;
 }
 
-// One batch of already encoded frames.
-function encodeBatch(frames) {
-  return Buffer.concat([arrayHeader(frames.length), ...frames]);
-}
-
 // Calls `each(payload)` for every frame of a batch, in order (views into `buf`).
 function forEachBatchedPayload(buf, each) {
   const first = buf[0];
   const count = first === 0xdc ? buf.readUInt16BE(1) : first === 0xdd ? buf.readUInt32BE(1) : first & 0x0f;
   let pos = first === 0xdc ? 3 : first === 0xdd ? 5 : 1;
   for (let i = 0; i < count; i++) {
-    const payload = framePayload(buf.subarray(pos));
+    const payload = framePayloadAt(buf, pos);
     each(payload);
     pos = payload.byteOffset - buf.byteOffset + payload.length;
   }
 }
 
-module.exports = { frameHeader, encodeFrame, isFrame, framePayload, isBatch, encodeBatch, forEachBatchedPayload };
+module.exports = {
+  frameHeader, encodeFrame, isFrame, framePayload, isBatch, arrayHeader, forEachBatchedPayload,
+};
