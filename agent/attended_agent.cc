@@ -64,7 +64,8 @@ void AttendedAgent::SayHello() {
                              {"name", options_.name},
                              {"os", OsName()},
                              {"hostname", Hostname()}});
-  Value hello = Value::MapOf({{"t", "hello"}, {"proto", 1}, {"auth", std::move(auth)}});
+  // batch: as DeviceAgent::SayHello.
+  Value hello = Value::MapOf({{"t", "hello"}, {"proto", 1}, {"batch", true}, {"auth", std::move(auth)}});
   connection_->Request(std::move(hello), [this](protocol::Result<Value> reply) {
     if (reply.ok()) {
       log_("connected; waiting for the technician");

@@ -58,7 +58,9 @@ void DeviceAgent::SayHello() {
   last_attempt_failed_ = false;
   Value auth = Value::MapOf(
       {{"kind", "device"}, {"device_id", options_.config.device_id}, {"secret", options_.config.secret}});
-  Value hello = Value::MapOf({{"t", "hello"}, {"proto", 1}, {"auth", std::move(auth)}});
+  // batch: the broker may pack a burst of small frames (keystrokes, a paste) into one
+  // message; the client library hands them over one by one (PROTOCOL.md §2.4).
+  Value hello = Value::MapOf({{"t", "hello"}, {"proto", 1}, {"batch", true}, {"auth", std::move(auth)}});
   connection_->Request(std::move(hello), [this](protocol::Result<Value> reply) {
     if (reply.ok()) {
       ++connections_;

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "sessions/session_service.h"
 #include "handlers/handlers.h"
+#include "tether/protocol/data_batch.h"
 #include "tether/protocol/data_frame.h"
 
 namespace tether::broker {
@@ -177,6 +178,7 @@ void Connection::DispatchDataFrame(const SharedMessage& message) {
     Close(CloseReason::kUnauthenticated);
     return;
   }
+  if (protocol::IsDataBatch(message->bytes())) return DispatchDataBatch(message);
   auto frame = protocol::PeekDataFrame(message->bytes());
   if (!frame.ok()) {
     ReplyError(std::nullopt, frame.status());
@@ -187,9 +189,16 @@ void Connection::DispatchDataFrame(const SharedMessage& message) {
 
 void Connection::Send(const Value& message) { SendEncoded(protocol::Encode(message)); }
 
-void Connection::Reply(std::uint64_t re, Value fields) { Send(protocol::MakeOk(re, std::move(fields))); }
+void Connection::Reply(std::uint64_t re, Value fields) {
+  if (batch_hello_) SettleBatches(re, true, fields);
+  Send(protocol::MakeOk(re, std::move(fields)));
+}
 
 void Connection::ReplyError(std::optional<std::uint64_t> re, const Status& status) {
+  if (batch_hello_ && re) {
+    Value unused;
+    SettleBatches(*re, false, unused);
+  }
   if (status.code() == protocol::ErrorCode::kBadRequest) ++broker_.metrics().bad_requests;
   Send(protocol::MakeError(re, status.code(), status.message()));
 }
@@ -220,6 +229,7 @@ void Connection::CompleteAuthentication(Identity identity) {
   bool first = !identity_;
   identity_ = std::move(identity);
   state_ = State::kAuthenticated;
+  if (batch_hello_) EnableBatches();  // before the pipelined messages are replayed
   if (first) broker_.HandshakeDone(peer_address());
   transport_.SetTimer(std::chrono::milliseconds(0));
   DrainPending();

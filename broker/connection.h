@@ -108,6 +108,10 @@ class Connection {
   void CompleteAuthentication(Identity identity);
   // A role, scope or status change of this user, effective for their next request.
   void UpdateIdentity(const storage::User& user, const policy::Actor& actor);
+  // hello asked for batches (PROTOCOL.md §2.4): the ok answering `hello_id` says
+  // "batch":true and turns them on, both ways.
+  void OfferBatches(std::uint64_t hello_id) { batch_hello_ = hello_id; }
+  bool batches() const { return batches_; }
   // TOTP enrolment confirmed: lift the enrolment-only restriction.
   void ClearTotpRequirement() { if (identity_) identity_->must_enrol_totp = false; }
 
@@ -128,6 +132,13 @@ class Connection {
   void Dispatch(const SharedMessage& message);
   void DispatchControl(std::span<const std::uint8_t> bytes);
   void DispatchDataFrame(const SharedMessage& message);
+  // connection_batch.cc: each frame of a batch routed as if it had come alone.
+  void DispatchDataBatch(const SharedMessage& message);
+  // Reply and ReplyError: the answer to a hello that asked for batches settles them.
+  void SettleBatches(std::uint64_t re, bool ok, protocol::Value& fields);
+  // The hello that asked for batches succeeded (its ok, or the authentication itself,
+  // whichever comes first): batches are accepted and may be sent from now on.
+  void EnableBatches();
   void RecordSupportRequestThenRun(const HandlerEntry& entry, protocol::ControlMessage message, std::uint64_t id);
   void Send(const protocol::Value& message);
   void DrainPending();
@@ -141,6 +152,8 @@ class Connection {
   std::deque<SharedMessage> pending_;
   bool streaming_ = false;              // a streamed reply is running
   std::function<void()> drain_waiter_;  // what it waits to run once the client has read
+  std::optional<std::uint64_t> batch_hello_;  // a hello that asked for batches, unanswered
+  bool batches_ = false;                      // negotiated: batches accepted and sent
 };
 
 }  // namespace tether::broker

@@ -3,7 +3,7 @@
 messages and data frames from protocol/PROTOCOL.md, in every msgpack encoding width the
 decoder must accept, and a few it must refuse. The TOML and YAML seeds are plain files
 committed beside them. Run from anywhere; it rewrites fuzz/corpus/{decode_control,
-peek_data_frame}/seed-*."""
+peek_data_frame,peek_data_batch}/seed-*."""
 import os
 import struct
 
@@ -91,6 +91,16 @@ FRAMES = {
     "long-id": pack(["s" * 128, 4, b"clip"]),
 }
 
+# Batches (PROTOCOL.md §2.4): frames of FRAMES in one array, and a few refused ones.
+BATCHES = {
+    "two-terminal": b"\x92" + FRAMES["terminal"] + FRAMES["terminal"],
+    "mixed-widths": b"\x93" + FRAMES["array16-str8"] + FRAMES["channel-uint64"] + FRAMES["file-chunk"],
+    "array16-one": b"\xdc\x00\x01" + FRAMES["long-id"],
+    "nested": b"\x91\x91" + FRAMES["terminal"],
+    "empty": b"\x90",
+    "trailing": b"\x91" + FRAMES["terminal"] + b"\xc0",
+}
+
 REFUSED_CONTROL = {
     "duplicate-key": b"\x82\xa1t\xa1a\xa1t\xa1b",
     "trailing-bytes": pack({"t": "org.get", "id": 1}) + b"\xc0",
@@ -114,6 +124,8 @@ def main():
         write("decode_control", name, data)
     for name, data in FRAMES.items():
         write("peek_data_frame", name, data)
+    for name, data in BATCHES.items():
+        write("peek_data_batch", name, data)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,12 @@ function isFrame(buf) {
 
 // The payload of a frame, as a view into `buf` (no copy).
 function framePayload(buf) {
-  let pos = 1;
+  return framePayloadAt(buf, 0);
+}
+
+// The payload of the frame starting at `start` in `buf`, as a view into `buf`.
+function framePayloadAt(buf, start) {
+  let pos = start + 1;
   const s = buf[pos];
   if ((s & 0xe0) === 0xa0) pos += 1 + (s & 0x1f);
   else if (s === 0xd9) pos += 2 + buf[pos + 1];
@@ -50,4 +55,33 @@ function framePayload(buf) {
   return buf.subarray(pos, pos + len);
 }
 
-module.exports = { frameHeader, encodeFrame, isFrame, framePayload };
+// A batch of data frames (PROTOCOL.md §2.4): an array whose first element is an array.
+function isBatch(buf) {
+  const second = buf[buf[0] === 0xdc ? 3 : buf[0] === 0xdd ? 5 : 1];
+  return isFrame(buf) && second !== undefined && isFrame(Buffer.from([second]));
+}
+
+function arrayHeader(n) {
+  if (n < 16) return Buffer.from([0x90 | n]);
+  if (n < 65536) return Buffer.from([0xdc, n >> 8, n & 0xff]);
+  const b = Buffer.alloc(5);
+  b[0] = 0xdd;
+  b.writeUInt32BE(n, 1);
+  return b;
+}
+
+// Calls `each(payload)` for every frame of a batch, in order (views into `buf`).
+function forEachBatchedPayload(buf, each) {
+  const first = buf[0];
+  const count = first === 0xdc ? buf.readUInt16BE(1) : first === 0xdd ? buf.readUInt32BE(1) : first & 0x0f;
+  let pos = first === 0xdc ? 3 : first === 0xdd ? 5 : 1;
+  for (let i = 0; i < count; i++) {
+    const payload = framePayloadAt(buf, pos);
+    each(payload);
+    pos = payload.byteOffset - buf.byteOffset + payload.length;
+  }
+}
+
+module.exports = {
+  frameHeader, encodeFrame, isFrame, framePayload, isBatch, arrayHeader, forEachBatchedPayload,
+};

@@ -11,6 +11,7 @@ const { RelayAdapter } = require('./adapters/relay');
 const { MosquittoAdapter } = require('./adapters/mosquitto');
 const { NatsAdapter } = require('./adapters/nats');
 const { TetherAdapter } = require('./adapters/tether');
+const { TetherBatchedAdapter } = require('./adapters/tether_batched');
 const { throughput, latency } = require('./workloads');
 const { sessionSetup, fanOut } = require('./tether_only');
 const { rssBytes, sleep } = require('./procs');
@@ -112,18 +113,20 @@ async function main() {
   const tether = adapters[0];
   for (const a of adapters) await a.start();
   try {
-    const run = async (key, fn) => {
+    // `extra`: adapters that run this workload only (on a broker started above).
+    const run = async (key, fn, extra = []) => {
       if (!want(key)) return;
       results[key] = {};
-      for (const a of adapters) {
+      for (const a of [...adapters, ...extra]) {
         log(`bench: ${key} ${a.name}`);
-        const profile = a === tether && key === 'tput16' ? opts.perf : null;
-        results[key][a.name] = await profiled(profile, 'relay', tether.pid, () => fn(a));
+        const profile = (a === tether && key === 'tput16') || a.name === 'tether-batched' ? opts.perf : null;
+        results[key][a.name] = await profiled(profile, a === tether ? 'relay' : 'batched', tether.pid, () => fn(a));
       }
     };
     await run('tput1', (a) => throughput(a, { sessions: 1, payloadBytes: 65536, seconds: d.tput, window: 64 }));
     await run('tput16', (a) => throughput(a, { sessions: 16, payloadBytes: 65536, seconds: d.tput, window: 16 }));
-    await run('small', (a) => throughput(a, { sessions: 1, payloadBytes: 64, seconds: d.small, window: 2048 }));
+    await run('small', (a) => throughput(a, { sessions: 1, payloadBytes: 64, seconds: d.small, window: 2048 }),
+      [new TetherBatchedAdapter(tether)]);
     await run('latency', (a) => latency(a, { sessions: d.latSessions, rate: 100, seconds: d.lat }));
     if (want('setup')) {
       log('bench: setup tether');

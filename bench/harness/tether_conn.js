@@ -3,7 +3,7 @@
 'use strict';
 const WebSocket = require('ws');
 const { encode, decode } = require('@msgpack/msgpack');
-const { isFrame, framePayload } = require('./frames');
+const { isFrame, framePayload, isBatch, forEachBatchedPayload } = require('./frames');
 
 class TetherConn {
   constructor(ws) {
@@ -37,7 +37,8 @@ class TetherConn {
 
   handle(data) {
     if (isFrame(data)) {
-      this.onFrame(framePayload(data));
+      if (isBatch(data)) forEachBatchedPayload(data, (p) => this.onFrame(p));
+      else this.onFrame(framePayload(data));
       return;
     }
     const msg = decode(data);
@@ -63,8 +64,9 @@ class TetherConn {
     });
   }
 
-  hello(auth) {
-    return this.request('hello', { proto: 1, auth });
+  // `batch`: ask for batches of data frames (PROTOCOL.md §2.4).
+  hello(auth, { batch = false } = {}) {
+    return this.request('hello', batch ? { proto: 1, batch: true, auth } : { proto: 1, auth });
   }
 
   close() {

@@ -259,6 +259,12 @@ void HandleHello(Request& request) {
                                              "this broker speaks protocol version 1"));
     return;
   }
+  auto batch = protocol::OptionalBool(body, "batch");
+  if (!batch.ok()) {
+    connection.ReplyError(request.id, batch.status());
+    return;
+  }
+  if (batch->value_or(false)) connection.OfferBatches(request.id);  // PROTOCOL.md §2.4
   auto auth = protocol::RequireMap(body, "auth");
   auto kind = auth.ok() ? protocol::RequireString(**auth, "kind") : protocol::Result<std::string>(auth.status());
   if (!kind.ok()) {

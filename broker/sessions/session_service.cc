@@ -498,9 +498,11 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
     if (file_chunk) return;  // files are the controller's business, not the watchers'
     if (frame.channel == 1) {
       RecordOutput(*session, sender, frame.payload);
-      // Keep the tail of the terminal for supervisors who join later.
+      // Keep the tail of the terminal for supervisors who join later. Trimmed only once
+      // it holds twice the tail: trimming on every frame moved the whole tail (64 KiB) per
+      // 64-byte frame, most of the broker's time with small frames.
       session->screen.append(frame.payload.begin(), frame.payload.end());
-      if (session->screen.size() > supervision_.screen_bytes) {
+      if (session->screen.size() > 2 * supervision_.screen_bytes) {
         session->screen.erase(0, session->screen.size() - supervision_.screen_bytes);
       }
     }

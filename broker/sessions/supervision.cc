@@ -91,8 +91,9 @@ Status SessionService::Supervise(Session& session, Connection& supervisor, bool 
     joined(*live);
     // The screen so far, before anything live (frames keep their order).
     if (!live->screen.empty()) {
-      std::span<const std::uint8_t> screen(reinterpret_cast<const std::uint8_t*>(live->screen.data()),
-                                           live->screen.size());
+      std::size_t tail = std::min(live->screen.size(), supervision_.screen_bytes);  // it holds up to twice that
+      std::span<const std::uint8_t> screen(
+          reinterpret_cast<const std::uint8_t*>(live->screen.data()) + live->screen.size() - tail, tail);
       watcher->SendEncoded(protocol::EncodeDataFrame(live->id, 1, screen));
     }
   });

@@ -5,6 +5,7 @@
 
 #include "broker.h"
 #include "connection.h"
+#include "transport/batch_packer.h"
 
 namespace tether::broker {
 namespace {
@@ -115,12 +116,25 @@ void LwsTransport::AfterWrite(std::size_t size) {
   }
 }
 
+SharedMessage LwsTransport::TakeNext(std::size_t& queued) {
+  if (batches_) {
+    if (auto packed = PackFrontFrames(output_)) {
+      queued = packed->queued_bytes;
+      return std::move(packed->message);
+    }
+  }
+  SharedMessage message = std::move(output_.front());
+  output_.pop_front();
+  queued = message->size();
+  return message;
+}
+
 int LwsTransport::OnWritable() {
   int messages = 0;
   std::size_t bytes = 0;
   while (!output_.empty() && MayWriteAnother(messages, bytes)) {
-    SharedMessage message = std::move(output_.front());
-    output_.pop_front();
+    std::size_t queued = 0;
+    SharedMessage message = TakeNext(queued);
     std::size_t size = message->size();
     // lws_write puts the frame header in the headroom before the payload; the server
     // does not mask, so a buffer shared with other receivers keeps its payload intact.
@@ -128,7 +142,7 @@ int LwsTransport::OnWritable() {
     if (written < static_cast<int>(size)) return -1;  // the socket is gone
     ++messages;
     bytes += size;
-    AfterWrite(size);
+    AfterWrite(queued);
   }
   // After the last message, one more writeable callback (once lws has sent all it held)
   // before the close.

@@ -37,6 +37,7 @@ class LwsTransport final : public Transport {
   void ResumeReading() override;
   void NotifyWhenBelow(std::size_t bytes) override { notify_below_ = bytes; }
   void ConfirmAlive() override;
+  void EnableBatches() override { batches_ = true; }
 
   // From the lws callback; each returns what the callback must return.
   int OnReceive(const void* in, std::size_t len);
@@ -49,6 +50,10 @@ class LwsTransport final : public Transport {
   bool MayWriteAnother(int messages, std::size_t bytes) const;
   // The front message left the queue: account for it and tell whoever waits for a drain.
   void AfterWrite(std::size_t size);
+  // The next message to write, taken off the queue: a batch of the small frames at its
+  // front when the client negotiated batches, else the front message. `queued` is what
+  // it took out of queued_bytes_.
+  SharedMessage TakeNext(std::size_t& queued);
 
   lws* wsi_;
   Broker& broker_;
@@ -62,6 +67,7 @@ class LwsTransport final : public Transport {
   MessageBuffer incoming_;  // the message being reassembled
   bool incoming_binary_ = true;
   bool discarding_ = false;  // the rest of an oversized message
+  bool batches_ = false;     // the client negotiated batches
 };
 
 }  // namespace tether::broker

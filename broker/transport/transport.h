@@ -36,6 +36,10 @@ class Transport {
   virtual void ResumeReading() = 0;
   virtual void NotifyWhenBelow(std::size_t bytes) = 0;
   virtual void ConfirmAlive() = 0;
+
+  // The client negotiated batches (PROTOCOL.md §2.4): from now on the transport may
+  // write several queued data frames as one batch message.
+  virtual void EnableBatches() = 0;
 };
 
 }  // namespace tether::broker

@@ -246,5 +246,25 @@ TEST(Supervision, FiftySupervisorsReadingAlongReceiveEveryFrame) {
   for (int w = 0; w < kSupervisors; ++w) EXPECT_EQ(received[w], kFrames) << "supervisor " << w;
 }
 
+// The recent screen is the last screen_buffer_bytes of the output, however much came
+// before (the broker trims its copy in steps, not on every frame).
+TEST(Supervision, AJoiningSupervisorGetsExactlyTheLastScreenBufferBytes) {
+  BrokerProcess broker(BrokerOptions().Config("screen_buffer_bytes = 10\n"));
+  Live live = StartSession(broker);
+  std::string all;
+  for (int i = 0; i < 7; ++i) {
+    std::string line = "line-" + std::to_string(i) + "\n";
+    all += line;
+    live.agent->SendRaw(Output(live.id, line));
+  }
+  FlushAgent(*live.agent);
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE(live.technician->NextDataFrame(kWait).ok());
+  auto admin = InviteAndAccept(broker, *live.technician, "boss@acme.test", "admin");
+  Ok(*admin, Req({{"t", "session.supervise"}, {"session_id", live.id}}));
+  auto screen = admin->NextDataFrame(kWait);
+  ASSERT_TRUE(screen.ok());
+  EXPECT_EQ(PayloadText(*screen), all.substr(all.size() - 10));
+}
+
 }  // namespace
 }  // namespace tether::e2e

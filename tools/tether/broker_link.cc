@@ -44,7 +44,8 @@ BrokerLink::~BrokerLink() {
 
 void BrokerLink::OnOpen() {
   Value hello = Value::MapOf(
-      {{"t", "hello"}, {"proto", 1}, {"auth", Value::MapOf({{"kind", "token"}, {"token", login_.token}})}});
+      {{"t", "hello"}, {"proto", 1}, {"batch", true},  // output bursts may come packed (PROTOCOL.md §2.4)
+       {"auth", Value::MapOf({{"kind", "token"}, {"token", login_.token}})}});
   connection_->Request(std::move(hello), [this](Result<Value> reply) {
     if (finishing_) return;
     if (!reply.ok()) return ReportLost(reply.status());

@@ -110,9 +110,10 @@ class TetherAdapter {
 
   // A new device, enrolled on its own connection, which stays open as its agent and
   // accepts every session offered to it.
-  async enrollAgent(localAddress, name) {
+  // `batch`: the agent asks for batches of data frames (PROTOCOL.md §2.4).
+  async enrollAgent(localAddress, name, { batch = false } = {}) {
     const conn = await this.open(localAddress);
-    const r = await conn.hello({ kind: 'enroll', deployment_key: this.deploymentKey, name, os: 'linux' });
+    const r = await conn.hello({ kind: 'enroll', deployment_key: this.deploymentKey, name, os: 'linux' }, { batch });
     conn.eventListeners.add((ev) => {
       if (ev.event === 'session.request' && ev.consent_required) {
         conn.request('session.consent', { session_id: ev.session_id, accept: true }).catch(() => {});
@@ -131,9 +132,9 @@ class TetherAdapter {
 
   // A controller with a fresh connection (hello token) opening a session to `agent`;
   // resolves once the session is active for the controller. Returns {controller, sessionId}.
-  async connectSession(agent) {
+  async connectSession(agent, { batch = false } = {}) {
     const controller = await this.open();
-    await controller.hello({ kind: 'token', token: this.token });
+    await controller.hello({ kind: 'token', token: this.token }, { batch });
     const active = waitEvent(controller, (ev) => ev.event === 'session.state' && ev.state === 'active');
     const r = await controller.request('session.connect', { device_id: agent.deviceId });
     await active;

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "tether/protocol/codec.h"
+#include "tether/protocol/data_batch.h"
 #include "tether/protocol/data_frame.h"
 #include "tls_pin.h"
 #include "url.h"
@@ -228,8 +229,7 @@ Status Connection::Enqueue(std::vector<std::uint8_t> message, bool binary) {
 Status Connection::HandleMessage(std::vector<std::uint8_t> message) {
   switch (protocol::ClassifyMessage(message)) {
     case protocol::MessageKind::kDataFrame:
-      if (auto handlers = handlers_; handlers->on_data_frame) handlers->on_data_frame(message);
-      return Status::Ok();
+      return HandleDataFrames(message);
     case protocol::MessageKind::kInvalid:
       return Status::BadRequest("server message is neither a msgpack map nor an array");
     case protocol::MessageKind::kControl:
@@ -241,6 +241,21 @@ Status Connection::HandleMessage(std::vector<std::uint8_t> message) {
     return Status::BadRequest("undecodable server message: " + control.status().message());
   }
   HandleControl(std::move(control->body), control->type);
+  return Status::Ok();
+}
+
+// A batch (PROTOCOL.md §2.4, sent only to a client that asked for it in hello) reaches
+// on_data_frame frame by frame, so a handler sees single frames whatever came.
+Status Connection::HandleDataFrames(std::span<const std::uint8_t> message) {
+  auto handlers = handlers_;  // outlives `this` if the handler destroys the Connection
+  if (!handlers->on_data_frame) return Status::Ok();
+  if (!protocol::IsDataBatch(message)) {
+    handlers->on_data_frame(message);
+    return Status::Ok();
+  }
+  auto frames = protocol::PeekDataBatch(message);
+  if (!frames.ok()) return Status::BadRequest("malformed batch from the server: " + frames.status().message());
+  for (const protocol::BatchedFrame& inner : *frames) handlers->on_data_frame(inner.bytes);
   return Status::Ok();
 }
 

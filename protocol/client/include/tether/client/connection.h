@@ -154,6 +154,7 @@ class Connection {
   // server (nothing was dispatched); ok means handlers ran and `this` may be gone.
   Status HandleMessage(std::vector<std::uint8_t> message);
   void HandleControl(Value message, const std::string& type);
+  Status HandleDataFrames(std::span<const std::uint8_t> message);
   Status Enqueue(std::vector<std::uint8_t> message, bool binary);
 
   // lws events, called by the bridge (connection_lws.cc). Return what lws expects.
