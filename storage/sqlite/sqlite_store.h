@@ -25,7 +25,7 @@ namespace tether::storage::sqlite {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(Connection db) : db_(std::move(db)) {}
+  explicit SqliteStore(Connection db) : db_(std::move(db)), statements_(db_.get()) {}
 
   // The newest event of a chain: what the next append links to. seq 0 / "" when empty.
   struct ChainTip {
@@ -139,6 +139,7 @@ class SqliteStore final : public Store {
                                       AuditEvent record, ChainTips& batch_tips);
 
   Connection db_;
+  StatementCache statements_;  // after db_: finalized before the connection closes
   // Tip of every chain this store has appended to or read the tip of, so that an append
   // needs no read. Only updated after a commit succeeded; a failed append forgets the
   // chains it touched, so the next one reloads them from the database (which also heals
