@@ -8,7 +8,9 @@
 // submission order, each in a savepoint of its own (a job that throws leaves nothing
 // behind; a store call that fails undoes only its own writes, as it always does), then
 // every audit event that was waiting (group commit), then one commit — one fsync for the
-// whole turn. Work arriving meanwhile waits for the next turn.
+// whole turn. Work arriving meanwhile waits for the next turn. The turn holds SQLite's
+// write lock while it runs: another process writing the file (tetherctl beside a running
+// broker) waits for it, within its busy timeout.
 //
 // Durable before confirmed: no completion of a turn — job or audit event — is posted
 // before the turn's transaction committed, so whatever a completion confirms is on disk.
