@@ -126,8 +126,10 @@ std::unique_ptr<tether::storage::StorageThread> OpenReader(const std::string& db
             {{"db", db_path}, {"error", store.status().message()}, {"effect", "audit reads run on the storage thread"}});
     return nullptr;
   }
+  // Read-only: no write transaction around its turns.
   return std::make_unique<tether::storage::StorageThread>(
-      std::move(store).value(), [&poster](std::function<void()> task) { poster.Post(std::move(task)); });
+      std::move(store).value(), [&poster](std::function<void()> task) { poster.Post(std::move(task)); },
+      tether::storage::StorageThread::Turns::kJobByJob);
 }
 
 int Run(const tb::BrokerConfig& config, const std::string& port_file) {

@@ -139,7 +139,11 @@ Status SqliteStore::InsertAuditBatch(std::vector<AuditEvent>& events, ChainTips&
 }
 
 void SqliteStore::CommitTips(ChainTips& batch_tips) {
-  for (auto& [chain, tip] : batch_tips) tips_[chain] = std::move(tip);
+  const bool nested = InTransaction();  // only a savepoint was released: see Atomically
+  for (auto& [chain, tip] : batch_tips) {
+    if (nested) tips_in_open_transaction_.insert(chain);
+    tips_[chain] = std::move(tip);
+  }
 }
 
 void SqliteStore::ForgetTips(const ChainTips& batch_tips) {

@@ -23,6 +23,8 @@ class ReadSnapshot {
   ReadSnapshot& operator=(const ReadSnapshot&) = delete;
 
   Status Begin() {
+    // Already inside a transaction (the storage thread's turn): that is the snapshot.
+    if (sqlite3_get_autocommit(db_) == 0) return Status::Ok();
     Status status = Exec(db_, "BEGIN");
     open_ = status.ok();
     return status;

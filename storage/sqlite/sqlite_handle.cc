@@ -2,6 +2,7 @@
 #include "sqlite_handle.h"
 
 #include <climits>
+#include <mutex>
 
 namespace tether::storage::sqlite {
 
@@ -23,10 +24,73 @@ Status Exec(sqlite3* db, const std::string& sql) {
   return Status::Internal(std::move(message));
 }
 
+namespace {
+
+// Which connection has which cache. Locked only to attach, detach and look up: the
+// statements themselves are used by the connection's one thread.
+std::mutex cache_registry_mutex;
+std::unordered_map<sqlite3*, StatementCache*>& CacheRegistry() {
+  static auto* registry = new std::unordered_map<sqlite3*, StatementCache*>();  // never destroyed
+  return *registry;
+}
+
+}  // namespace
+
+StatementCache::StatementCache(sqlite3* db) : db_(db) {
+  std::lock_guard lock(cache_registry_mutex);
+  CacheRegistry()[db] = this;
+}
+
+StatementCache::~StatementCache() {
+  {
+    std::lock_guard lock(cache_registry_mutex);
+    CacheRegistry().erase(db_);
+  }
+  for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
+}
+
+StatementCache* StatementCache::For(sqlite3* db) {
+  std::lock_guard lock(cache_registry_mutex);
+  auto it = CacheRegistry().find(db);
+  return it == CacheRegistry().end() ? nullptr : it->second;
+}
+
+void Statement::Finalizer::operator()(sqlite3_stmt* stmt) const noexcept {
+  if (cached_in_use == nullptr) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  sqlite3_reset(stmt);  // ends any read it had open
+  sqlite3_clear_bindings(stmt);
+  *cached_in_use = false;
+}
+
 Result<Statement> Statement::Prepare(sqlite3* db, std::string_view sql) {
   if (sql.size() > static_cast<std::size_t>(INT_MAX)) return Status::Internal("sqlite: statement too long");
+  StatementCache* cache = StatementCache::For(db);
+  StatementCache::Entry* entry = nullptr;
+  if (cache != nullptr) {
+    auto it = cache->entries_.find(std::string(sql));
+    if (it != cache->entries_.end() && !it->second.in_use) {
+      it->second.in_use = true;
+      return Statement(db, it->second.stmt, &it->second.in_use);
+    }
+    if (it == cache->entries_.end() && cache->entries_.size() < StatementCache::kMaxStatements) {
+      entry = &cache->entries_[std::string(sql)];
+    }
+  }
   sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                    entry != nullptr ? SQLITE_PREPARE_PERSISTENT : 0, &raw, nullptr);
+  if (entry != nullptr && (rc != SQLITE_OK || raw == nullptr)) {
+    cache->entries_.erase(std::string(sql));  // keep no failed entry
+    entry = nullptr;
+  }
+  if (entry != nullptr) {
+    entry->stmt = raw;
+    entry->in_use = true;
+    return Statement(db, raw, &entry->in_use);
+  }
   Statement statement(db, raw);  // owns raw from here, whatever happened
   if (rc != SQLITE_OK) return SqliteError(db, "prepare");
   if (raw == nullptr) return Status::Internal("sqlite: prepare: empty statement");

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tether/protocol/status.h"
@@ -40,11 +41,14 @@ inline bool IsUniqueViolation(int code) {
 }
 inline bool IsForeignKeyViolation(int code) { return code == SQLITE_CONSTRAINT_FOREIGNKEY; }
 
-// One prepared statement, finalized when it goes out of scope. Finalizing promptly matters:
-// a half-stepped SELECT keeps a read transaction open, which pins the WAL.
+// One prepared statement, finalized (or, from a StatementCache, reset and handed back)
+// when it goes out of scope. Ending it promptly matters: a half-stepped SELECT keeps a read
+// transaction open, which pins the WAL.
 class Statement {
  public:
-  // Prepares the first statement of `sql` on `db`, which must outlive the Statement.
+  // Prepares the first statement of `sql` on `db`, which must outlive the Statement. When
+  // a StatementCache is attached to `db`, a free cached statement for the same SQL is
+  // handed out instead of parsing it again.
   static Result<Statement> Prepare(sqlite3* db, std::string_view sql);
 
   Statement(Statement&&) noexcept = default;
@@ -76,16 +80,49 @@ class Statement {
   std::vector<std::uint8_t> Blob(int column) const;
 
  private:
+  // Finalizes a statement of its own; one lent by a StatementCache is reset, its
+  // bindings cleared, and marked free again.
   struct Finalizer {
-    void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+    bool* cached_in_use = nullptr;
+    void operator()(sqlite3_stmt* stmt) const noexcept;
   };
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool* cached_in_use = nullptr)
+      : db_(db), stmt_(stmt, Finalizer{cached_in_use}) {}
   void NoteBind(int rc);
 
   sqlite3* db_ = nullptr;  // not owned
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
   int error_code_ = SQLITE_OK;
   std::string bind_error_;  // SQLite's message for the first failed bind
+};
+
+// The prepared statements of one connection, kept for reuse: parsing SQL is most of the
+// cost of a small query. While it lives, Statement::Prepare on its connection lends out a
+// cached statement for the same SQL when one is free, and otherwise prepares one
+// (SQLITE_PREPARE_PERSISTENT) and keeps it — up to kMaxStatements distinct SQL texts;
+// beyond that, and while the cached one is in use, statements are prepared and finalized
+// as without a cache. Destroy it before the connection closes, and after every Statement
+// it lent out.
+class StatementCache {
+ public:
+  static constexpr std::size_t kMaxStatements = 256;
+
+  explicit StatementCache(sqlite3* db);  // attaches to `db`
+  ~StatementCache();                     // detaches and finalizes what it keeps
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+ private:
+  friend class Statement;
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;  // lent to a live Statement
+  };
+  // The cache attached to `db`, or null.
+  static StatementCache* For(sqlite3* db);
+
+  sqlite3* db_;  // not owned
+  std::unordered_map<std::string, Entry> entries_;  // nodes never move: Statements point at in_use
 };
 
 // A write transaction, rolled back when it goes out of scope uncommitted. BEGIN IMMEDIATE

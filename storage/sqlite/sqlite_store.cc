@@ -247,11 +247,24 @@ Result<Token> SqliteStore::FindToken(std::string_view token_hash) {
 }
 
 Status SqliteStore::Atomically(const std::function<Status()>& work) {
-  Transaction transaction(db_.get());
-  if (Status s = transaction.Begin(); !s.ok()) return s;
-  if (Status s = work(); !s.ok()) return s;  // rolled back as `transaction` goes
-  return transaction.Commit();
+  const bool outermost = !InTransaction();
+  Status status = [&] {
+    Transaction transaction(db_.get());
+    if (Status s = transaction.Begin(); !s.ok()) return s;
+    if (Status s = work(); !s.ok()) return s;  // rolled back as `transaction` goes
+    return transaction.Commit();
+  }();
+  if (outermost) {
+    // Audit tips cached inside the transaction are the database's now, or never were.
+    if (!status.ok()) {
+      for (std::int64_t chain : tips_in_open_transaction_) tips_.erase(chain);
+    }
+    tips_in_open_transaction_.clear();
+  }
+  return status;
 }
+
+bool SqliteStore::InTransaction() { return sqlite3_get_autocommit(db_.get()) == 0; }
 
 Status SqliteStore::RevokeToken(std::string_view token_hash) {
   Result<Statement> update =

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -24,7 +25,7 @@ namespace tether::storage::sqlite {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(Connection db) : db_(std::move(db)) {}
+  explicit SqliteStore(Connection db) : db_(std::move(db)), statements_(db_.get()) {}
 
   // The newest event of a chain: what the next append links to. seq 0 / "" when empty.
   struct ChainTip {
@@ -105,6 +106,7 @@ class SqliteStore final : public Store {
   Status EndSupportGrant(std::int64_t grant_id, std::int64_t now, std::string_view reason) override;
 
   Status Atomically(const std::function<Status()>& work) override;
+  bool InTransaction() override;
   Status AppendAudit(std::vector<AuditEvent>& events) override;
   Result<std::vector<AuditEvent>> QueryAudit(const AuditQuery& query) override;
   Result<std::vector<AuditEvent>> ReadAudit(std::int64_t chain, std::uint64_t from_seq,
@@ -137,11 +139,15 @@ class SqliteStore final : public Store {
                                       AuditEvent record, ChainTips& batch_tips);
 
   Connection db_;
+  StatementCache statements_;  // after db_: finalized before the connection closes
   // Tip of every chain this store has appended to or read the tip of, so that an append
   // needs no read. Only updated after a commit succeeded; a failed append forgets the
   // chains it touched, so the next one reloads them from the database (which also heals
   // a cache made stale by another process appending to the same file).
   ChainTips tips_;
+  // Chains whose cached tip was written inside a transaction that is still open (an
+  // append nested in Atomically): if that transaction rolls back, their tips are forgotten.
+  std::set<std::int64_t> tips_in_open_transaction_;
 };
 
 // The columns of an audit_events row in the order ReadAuditRow reads them, followed by

@@ -1,5 +1,6 @@
 // Store::Atomically: a change and the audit event that records it become durable
-// together or not at all, and a refused inner step undoes only its own writes.
+// together or not at all, a refused inner step undoes only its own writes, and an audit
+// append undone with its surrounding transaction leaves no stale chain tip behind.
 #include <gtest/gtest.h>
 
 #include "storage_test_support.h"
@@ -78,6 +79,35 @@ TEST_F(SqliteStore, AtomicallyInnerFailureUndoesOnlyTheInnerWrites) {
   ASSERT_TRUE(outer.ok()) << outer.ToString();
   EXPECT_EQ(GroupCount(*store_, org), 0u);
   EXPECT_EQ(AuditCount(*store_, org), 1u);  // the refusal is on record
+}
+
+TEST_F(SqliteStore, AuditAppendedInsideAnAtomicallyThatRollsBackLeavesTheChainWhole) {
+  const std::int64_t org = NewOrganization("acme");
+  Status outer = store_->Atomically([&]() -> Status {
+    std::vector<AuditEvent> events{MakeEvent(org, "group.create")};
+    if (Status s = store_->AppendAudit(events); !s.ok()) return s;  // committed only as a savepoint
+    return Status::Internal("the surrounding work failed");
+  });
+  ASSERT_FALSE(outer.ok());
+
+  // The next append follows what the database holds, not a tip cached inside the undone work.
+  std::vector<AuditEvent> events{MakeEvent(org, "group.create")};
+  ASSERT_TRUE(store_->AppendAudit(events).ok());
+  EXPECT_EQ(events[0].seq, 1u);
+  Result<AuditVerification> verified = store_->VerifyAudit(org);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->ok) << verified->problem;
+}
+
+TEST_F(SqliteStore, InTransactionIsTrueOnlyInsideAtomically) {
+  EXPECT_FALSE(store_->InTransaction());
+  bool inside = false;
+  ASSERT_TRUE(store_->Atomically([&] {
+    inside = store_->InTransaction();
+    return Status::Ok();
+  }).ok());
+  EXPECT_TRUE(inside);
+  EXPECT_FALSE(store_->InTransaction());
 }
 
 }  // namespace

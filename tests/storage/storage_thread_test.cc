@@ -1,5 +1,6 @@
 // The storage thread: jobs in order, completions on the owner's thread, audit group
-// commit, durable-before-confirmed, and a Stop that finishes queued work.
+// commit, one transaction per turn (a failing job undoes only itself), durable-before-
+// confirmed for jobs and audit events, and a Stop that finishes queued work.
 #include "tether/storage/storage_thread.h"
 
 #include <gtest/gtest.h>
@@ -92,6 +93,23 @@ class Blocker {
   std::promise<void> release_;
   std::shared_future<void> release_future_ = release_.get_future().share();
 };
+
+// A storage thread on a database file (another connection sees what it committed) and a
+// Blocker: what a test queues between Hold() and Release() runs in one turn.
+struct FileThread {
+  void Hold() { blocker.SubmitTo(storage); }
+  void Release() { blocker.Release(); }
+
+  TempDir dir;
+  const std::string path = dir.File("tether.db");
+  OwnerLoop loop;
+  StorageThread storage{OpenOrDie(path), loop.Poster()};
+  Blocker blocker;
+};
+
+std::string CountOrganizations(const std::string& path, const std::string& slug) {
+  return RawDb(path).QueryText("SELECT COUNT(*) FROM organizations WHERE slug = '" + slug + "'");
+}
 
 TEST(StorageThread, RunsJobAndDeliversItsResult) {
   OwnerLoop loop;
@@ -196,26 +214,29 @@ TEST(StorageThread, AuditCompletionRunsAfterTheEventIsCommitted) {
   EXPECT_EQ(rows_seen_by_another_connection, "1");
 }
 
-TEST(StorageThread, FailedCommitFailsEveryEventOfTheBatch) {
-  TempDir dir;
-  const std::string path = dir.File("tether.db");
-  OwnerLoop loop;
-  StorageThread storage(OpenOrDie(path), loop.Poster());
+// The batch fails as a whole, and alone: a job of the same turn still commits.
+TEST(StorageThread, FailedAuditAppendFailsEveryEventOfTheBatchButNotTheTurnsJobs) {
+  FileThread t;
+  auto& [dir, path, loop, storage, blocker] = t;
   RawDb(path).Exec(
       "CREATE TRIGGER refuse_boom BEFORE INSERT ON audit_events WHEN NEW.action = 'boom' "
       "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
-  Blocker blocker;
-  blocker.SubmitTo(storage);
+  t.Hold();
+  std::optional<Status> job_status;
+  storage.Submit<Status>([](Store& store) { return store.CreateOrganization(MakeOrganization("kept")).status(); },
+                         [&](Status s) { job_status = s; });
   std::vector<Status> statuses;
   for (const char* action : {"fine", "boom", "fine"}) {
     storage.AppendAudit(MakeEvent(1, action), [&](Result<AuditEvent> stored) { statuses.push_back(stored.status()); });
   }
   blocker.Release();
-  ASSERT_TRUE(loop.WaitUntil([&] { return statuses.size() == 3; }));
+  ASSERT_TRUE(loop.WaitUntil([&] { return job_status.has_value() && statuses.size() == 3; }));
   for (const Status& status : statuses) {
     EXPECT_FALSE(status.ok());
     EXPECT_EQ(status.code(), protocol::ErrorCode::kInternal);
   }
+  EXPECT_TRUE(job_status->ok()) << job_status->ToString();
+  EXPECT_EQ(CountOrganizations(path, "kept"), "1");
   EXPECT_EQ(storage.audit_commits(), 0u);
   EXPECT_EQ(storage.audit_events(), 0u);
 
@@ -298,6 +319,99 @@ TEST(StorageThread, JobThatThrowsDoesNotStopTheThread) {
                       [](int) {});
   storage.Submit<int>([](Store&) { return 7; }, [&](int) { later_done = true; });
   EXPECT_TRUE(loop.WaitUntil([&] { return later_done; }));
+}
+
+// Whether a job submitted to a thread with these turns runs inside a transaction.
+bool JobRunsInATransaction(StorageThread::Turns turns) {
+  OwnerLoop loop;
+  StorageThread storage(OpenOrDie(":memory:"), loop.Poster(), turns);
+  std::optional<bool> inside;
+  storage.Submit<bool>([](Store& store) { return store.InTransaction(); }, [&](bool b) { inside = b; });
+  EXPECT_TRUE(loop.WaitUntil([&] { return inside.has_value(); }));
+  return inside.value_or(false);
+}
+
+TEST(StorageThread, JobsRunInsideTheTurnsTransactionUnlessTurnsAreJobByJob) {
+  EXPECT_TRUE(JobRunsInATransaction(StorageThread::Turns::kOneTransaction));
+  EXPECT_FALSE(JobRunsInATransaction(StorageThread::Turns::kJobByJob));
+}
+
+TEST(StorageThread, CompletionsOfATurnRunJobsFirstThenAuditEventsEachInOrder) {
+  OwnerLoop loop;
+  StorageThread storage(OpenOrDie(":memory:"), loop.Poster());
+  Blocker blocker;
+  blocker.SubmitTo(storage);
+  std::vector<std::string> completed;
+  for (const char* name : {"1", "2"}) {
+    storage.Submit<int>([](Store&) { return 0; }, [&completed, name](int) { completed.push_back(std::string("job") + name); });
+    storage.AppendAudit(MakeEvent(1, name), [&completed, name](Result<AuditEvent>) {
+      completed.push_back(std::string("audit") + name);
+    });
+  }
+  blocker.Release();
+  ASSERT_TRUE(loop.WaitUntil([&] { return completed.size() == 4; }));
+  EXPECT_EQ(completed, (std::vector<std::string>{"job1", "job2", "audit1", "audit2"}));
+  EXPECT_EQ(storage.audit_commits(), 1u);
+}
+
+// A later job of the same turn holds the commit back for a while: a completion posted
+// before the commit would run meanwhile and not find its row in the file.
+TEST(StorageThread, JobCompletionRunsOnlyAfterTheTurnCommitted) {
+  FileThread t;
+  auto& [dir, path, loop, storage, blocker] = t;
+  t.Hold();
+  std::promise<void> first_completed;
+  std::string rows_seen_by_another_connection;
+  storage.Submit<Result<Organization>>(
+      [](Store& store) { return store.CreateOrganization(MakeOrganization("first")); },
+      [&](Result<Organization>) {
+        rows_seen_by_another_connection = CountOrganizations(path, "first");
+        first_completed.set_value();
+      });
+  storage.Submit<int>(
+      [future = first_completed.get_future().share()](Store&) {
+        (void)future.wait_for(std::chrono::milliseconds(100));  // time for a wrong early post to show
+        return 0;
+      },
+      [](int) {});
+  blocker.Release();
+  ASSERT_TRUE(loop.WaitUntil([&] { return !rows_seen_by_another_connection.empty(); }));
+  EXPECT_EQ(rows_seen_by_another_connection, "1");
+}
+
+TEST(StorageThread, AFailingJobUndoesOnlyItsOwnWrites) {
+  FileThread t;
+  auto& [dir, path, loop, storage, blocker] = t;
+  t.Hold();
+  int completions = 0;
+  std::optional<Status> duplicate;
+  auto create = [](const char* slug) {
+    return [slug](Store& store) { return store.CreateOrganization(MakeOrganization(slug)).status(); };
+  };
+  storage.Submit<Status>(create("before"), [&](Status) { ++completions; });
+  storage.Submit<Status>(create("before"), [&](Status s) {  // refused by the store: conflict
+    duplicate = s;
+    ++completions;
+  });
+  storage.Submit<int>(
+      [](Store& store) -> int {
+        (void)store.CreateOrganization(MakeOrganization("thrower"));
+        throw std::runtime_error("job broke its contract after writing");
+      },
+      [](int) {});
+  storage.Submit<Status>(create("after"), [&](Status) { ++completions; });
+  storage.AppendAudit(MakeEvent(1, "fine"), [&](Result<AuditEvent> stored) {
+    EXPECT_TRUE(stored.ok());
+    ++completions;
+  });
+  blocker.Release();
+  ASSERT_TRUE(loop.WaitUntil([&] { return completions == 4; }));
+  ASSERT_TRUE(duplicate.has_value());
+  EXPECT_EQ(duplicate->code(), protocol::ErrorCode::kConflict);
+  EXPECT_EQ(CountOrganizations(path, "before"), "1");
+  EXPECT_EQ(CountOrganizations(path, "thrower"), "0");
+  EXPECT_EQ(CountOrganizations(path, "after"), "1");
+  EXPECT_EQ(RawDb(path).QueryText("SELECT COUNT(*) FROM audit_events WHERE chain = 1"), "1");
 }
 
 }  // namespace

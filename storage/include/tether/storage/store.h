@@ -390,6 +390,11 @@ class Store {
   // Atomically; an inner one that returns an error undoes only its own writes. For a
   // change and the audit event that records it: both durable, or neither.
   virtual Status Atomically(const std::function<Status()>& work) = 0;
+  // Whether a transaction is open (inside Atomically). The storage thread runs a whole
+  // turn in one Atomically and asks this after each job: SQLite rolls an open transaction
+  // back by itself on some failures (a full disk, an I/O error), and the jobs after that
+  // must not run as if they were still inside it.
+  virtual bool InTransaction() = 0;
 
   // Audit. Appends the events in order, in one transaction, filling seq, prev_hash and
   // hash of each; either all are durable when this returns ok, or none are.
