@@ -62,6 +62,7 @@ class LwsTransport final : public Transport {
   MessageBuffer incoming_;  // the message being reassembled
   bool incoming_binary_ = true;
   bool discarding_ = false;  // the rest of an oversized message
+  bool write_failed_ = false;  // a write from Send found the socket gone
 };
 
 }  // namespace tether::broker
