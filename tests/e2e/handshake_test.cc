@@ -1,6 +1,9 @@
 // End to end: the WebSocket handshake answers and the HTTP endpoints.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "broker_process.h"
 #include "raw_socket.h"
 
@@ -71,6 +74,24 @@ TEST(Handshake, MetricsAreInPrometheusTextFormat) {
   EXPECT_NE(response.find("# TYPE tether_connections_open gauge"), std::string::npos) << response;
   EXPECT_NE(response.find("\ntether_connections_open 1\n"), std::string::npos) << response;
   EXPECT_NE(response.find("\ntether_logins_ok_total 1\n"), std::string::npos) << response;
+}
+
+// Connections that came and went leave freed heap behind; once 64 did, the periodic
+// sweep hands it back to the system (HeapTrimmer) and counts it in /metrics.
+TEST(Handshake, ABurstOfConnectionsIsFollowedByAHeapTrim) {
+  BrokerProcess broker;
+  ASSERT_EQ(ReadMetric(broker, "tether_heap_trims_total"), 0u);  // present, and nothing to trim yet
+  for (int i = 0; i < 40; ++i) {  // 40 opened and 40 closed: 80 comings and goings
+    RawSocket socket(broker.port());
+    ASSERT_TRUE(socket.UpgradeToWebSocket());
+  }
+  auto until = std::chrono::steady_clock::now() + kWait;
+  while (ReadMetric(broker, "tether_heap_trims_total") == 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the broker's sweep, not timing
+  }
+  std::uint64_t trims = ReadMetric(broker, "tether_heap_trims_total");
+  EXPECT_GE(trims, 1u);
+  EXPECT_NE(trims, ~0ull) << "no tether_heap_trims_total in /metrics";
 }
 
 TEST(Handshake, UnknownHttpPathIs404) {
