@@ -57,6 +57,10 @@ void Broker::StartTimers() {
         broker->sessions().Sweep();
         broker->support_access().Sweep();
         broker->retention_.OnTick();
+        if (broker->heap_trimmer_.MaybeTrim()) {
+          broker->metrics_.heap_trims = broker->heap_trimmer_.trims();
+          broker->metrics_.heap_trim_pause_us = static_cast<std::uint64_t>(broker->heap_trimmer_.last_pause_us());
+        }
       },
       250, 250);
 }
@@ -76,11 +80,13 @@ void Broker::Register(Connection* connection) {
   ++use.handshakes;
   ++metrics_.connections_open;
   ++metrics_.connections_total;
+  heap_trimmer_.NoteChurn();
 }
 
 void Broker::Unregister(Connection* connection) {
   if (connections_.erase(connection->id()) == 0) return;
   --metrics_.connections_open;
+  heap_trimmer_.NoteChurn();
   auto it = addresses_.find(connection->peer_address());
   if (it == addresses_.end()) return;
   --it->second.connections;

@@ -18,6 +18,7 @@
 #include "auth/failure_limiter.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/heap_trimmer.h"
 #include "core/loop_poster.h"
 #include "http/metrics.h"
 #include "recording/recorder.h"
@@ -52,7 +53,8 @@ class Broker {
   Recorder& recorder() { return *recorder_; }
 
   // The periodic sweep of deadlines — sessions, support access expiry, audit retention —
-  // a few times a second, on the loop, against clock().
+  // a few times a second, on the loop, against clock(); it also returns the heap that
+  // bursts of connections freed (HeapTrimmer).
   void StartTimers();
   void StopTimers();
   // Shutdown, after the sessions ended: writes and closes every recording (the writer
@@ -129,6 +131,7 @@ class Broker {
   std::unique_ptr<SupportAccess> support_access_;
   std::unique_ptr<Recorder> recorder_;  // after sessions_: its notices go to them
   uv_timer_t* sweep_timer_ = nullptr;  // owned; freed in its close callback
+  HeapTrimmer heap_trimmer_;
   std::unordered_map<std::uint64_t, Connection*> connections_;
   // Per source address: open connections, and those of them with no successful hello yet.
   struct AddressUse {

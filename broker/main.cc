@@ -13,6 +13,7 @@
 
 #include "auth/certificate.h"
 #include "broker.h"
+#include "core/descriptor_limit.h"
 #include "core/log.h"
 #include "sessions/session_service.h"
 #include "support/support_access.h"
@@ -132,8 +133,25 @@ std::unique_ptr<tether::storage::StorageThread> OpenReader(const std::string& db
       tether::storage::StorageThread::Turns::kJobByJob);
 }
 
-int Run(const tb::BrokerConfig& config, const std::string& port_file) {
-  tb::SetLogLevel(config.log_level);
+// The descriptor limit (core/descriptor_limit.h): the soft limit raised to the hard one,
+// logged, and max_connections lowered to what fits it.
+tb::BrokerConfig FitToDescriptors(tb::BrokerConfig config) {
+  tb::DescriptorLimit limit = tb::RaiseDescriptorLimit();
+  std::size_t fits = tb::ConnectionsWithin(limit.soft, config.max_connections);
+  bool lowered = fits < config.max_connections;
+  tb::Log(lowered ? tb::LogLevel::kWarn : tb::LogLevel::kInfo, "descriptor_limit",
+          {{"soft", std::to_string(limit.soft)},
+           {"hard", std::to_string(limit.hard)},
+           {"raised", limit.raised ? "yes" : "no"},
+           {"max_connections", std::to_string(fits)},
+           {"configured", std::to_string(config.max_connections)}});
+  config.max_connections = fits;
+  return config;
+}
+
+int Run(const tb::BrokerConfig& configured, const std::string& port_file) {
+  tb::SetLogLevel(configured.log_level);
+  const tb::BrokerConfig config = FitToDescriptors(configured);
   // The database holds password and token hashes: everything we create is owner-only.
   ::umask(0077);
   std::filesystem::path db(config.db_path);

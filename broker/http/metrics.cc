@@ -36,6 +36,10 @@ std::string RenderPrometheus(const Metrics& m) {
          "Times an agent was paused because its session's recording fell behind.", m.recording_pauses);
   Append(out, "tether_recording_failures_total", "counter", "Recordings that could not be created or written.",
          m.recording_failures);
+  Append(out, "tether_heap_trims_total", "counter",
+         "Times the heap freed by connections opening and closing was returned to the system.", m.heap_trims);
+  Append(out, "tether_heap_trim_last_pause_microseconds", "gauge", "How long the last heap trim held the event loop.",
+         m.heap_trim_pause_us);
   Append(out, "tether_output_queued_bytes", "gauge", "Bytes queued for all connections.", m.queued_bytes);
   Append(out, "tether_output_queued_bytes_max", "gauge", "Bytes queued for the fullest connection.",
          m.queued_bytes_max);

@@ -32,7 +32,22 @@ LwsTransport::LwsTransport(lws* wsi, Broker& broker, std::string peer_address)
 LwsTransport::~LwsTransport() = default;
 
 void LwsTransport::Send(SharedMessage message) {
-  if (close_after_flush_) return;
+  if (close_after_flush_ || write_failed_) return;
+  // Nothing queued and lws holds nothing back from an earlier write: write it now.
+  // Waiting for a writeable callback costs a loop trip and two epoll_ctl calls per
+  // message, and under load the frame queues behind every other connection's events.
+  // If the socket takes only part of it, lws keeps the rest and sends it when the socket
+  // drains; until then lws_partial_buffered holds and later messages queue here.
+  if (output_.empty() && lws_partial_buffered(wsi_) == 0) {
+    std::size_t size = message->size();
+    if (lws_write(wsi_, message->payload_after_headroom(), size, LWS_WRITE_BINARY) < static_cast<int>(size)) {
+      // The socket is gone: the writeable callback closes the connection (a callback
+      // may not be returned from here).
+      write_failed_ = true;
+      lws_callback_on_writable(wsi_);
+    }
+    return;
+  }
   bool was_empty = output_.empty();
   queued_bytes_ += message->size();
   output_.push_back(std::move(message));
@@ -130,6 +145,7 @@ SharedMessage LwsTransport::TakeNext(std::size_t& queued) {
 }
 
 int LwsTransport::OnWritable() {
+  if (write_failed_) return -1;
   int messages = 0;
   std::size_t bytes = 0;
   while (!output_.empty() && MayWriteAnother(messages, bytes)) {

@@ -68,6 +68,7 @@ class LwsTransport final : public Transport {
   bool incoming_binary_ = true;
   bool discarding_ = false;  // the rest of an oversized message
   bool batches_ = false;     // the client negotiated batches
+  bool write_failed_ = false;  // a write from Send found the socket gone
 };
 
 }  // namespace tether::broker

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -129,6 +130,8 @@ BrokerProcess::BrokerProcess(BrokerOptions options) {
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   args_ = args;
   env_ = BrokerEnvironment(options.measures_memory);
+  descriptors_soft_ = options.descriptors_soft;
+  descriptors_hard_ = options.descriptors_hard;
   if (!Launch()) ADD_FAILURE() << "tether-broker did not start; log:\n" << log();
 }
 
@@ -145,6 +148,10 @@ bool BrokerProcess::Launch() {
     int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ::dup2(log, 1);
     ::dup2(log, 2);
+    if (descriptors_hard_ != 0) {
+      rlimit limit{descriptors_soft_, descriptors_hard_};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+    }
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,11 +37,18 @@ struct BrokerOptions {
   // quarantine (freed blocks kept back, 256 MiB) would read as growth: it is turned off
   // for this broker, which keeps every other check.
   bool measures_memory = false;
+  // RLIMIT_NOFILE (soft, hard) the broker starts with; 0: the test's own.
+  std::uint64_t descriptors_soft = 0, descriptors_hard = 0;
 
   BrokerOptions& WithoutTestClock() { test_clock = false; return *this; }
   BrokerOptions& Args(std::vector<std::string> args) { extra_args = std::move(args); return *this; }
   BrokerOptions& Config(std::string toml) { config_toml = std::move(toml); return *this; }
   BrokerOptions& MeasuresMemory() { measures_memory = true; return *this; }
+  BrokerOptions& DescriptorLimit(std::uint64_t soft, std::uint64_t hard) {
+    descriptors_soft = soft;
+    descriptors_hard = hard;
+    return *this;
+  }
 };
 
 class BrokerProcess {
@@ -72,6 +80,7 @@ class BrokerProcess {
   std::string dir_;
   std::vector<std::string> args_;
   std::vector<std::string> env_;  // the broker's whole environment, NAME=value
+  std::uint64_t descriptors_soft_ = 0, descriptors_hard_ = 0;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };

@@ -1,6 +1,9 @@
 // End to end: the WebSocket handshake answers and the HTTP endpoints.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "broker_process.h"
 #include "raw_socket.h"
 
@@ -73,22 +76,32 @@ TEST(Handshake, MetricsAreInPrometheusTextFormat) {
   EXPECT_NE(response.find("\ntether_logins_ok_total 1\n"), std::string::npos) << response;
 }
 
-// The value of the sample `name` in a /metrics response, or -1 when it is missing.
-double MetricValue(const std::string& response, const std::string& name) {
-  const std::string line_start = "\n" + name + " ";
-  const std::size_t at = response.find(line_start);
-  if (at == std::string::npos) return -1;
-  return std::stod(response.substr(at + line_start.size()));
-}
-
 TEST(Handshake, MetricsReportTheHeapInUseWithinWhatTheAllocatorHolds) {
   BrokerProcess broker;
-  std::string response = HttpGet(broker, "/metrics");
-  EXPECT_NE(response.find("# TYPE tether_heap_in_use_bytes gauge"), std::string::npos) << response;
-  const double in_use = MetricValue(response, "tether_heap_in_use_bytes");
-  const double held = MetricValue(response, "tether_heap_held_bytes");
-  EXPECT_GT(in_use, 0) << response;
-  EXPECT_GE(held, in_use) << response;
+  const std::uint64_t in_use = ReadMetric(broker, "tether_heap_in_use_bytes");
+  const std::uint64_t held = ReadMetric(broker, "tether_heap_held_bytes");
+  ASSERT_NE(in_use, ~0ull) << "no tether_heap_in_use_bytes in /metrics";
+  ASSERT_NE(held, ~0ull) << "no tether_heap_held_bytes in /metrics";
+  EXPECT_GT(in_use, 0u);
+  EXPECT_GE(held, in_use);
+}
+
+// Connections that came and went leave freed heap behind; once 64 did, the periodic
+// sweep hands it back to the system (HeapTrimmer) and counts it in /metrics.
+TEST(Handshake, ABurstOfConnectionsIsFollowedByAHeapTrim) {
+  BrokerProcess broker;
+  ASSERT_EQ(ReadMetric(broker, "tether_heap_trims_total"), 0u);  // present, and nothing to trim yet
+  for (int i = 0; i < 40; ++i) {  // 40 opened and 40 closed: 80 comings and goings
+    RawSocket socket(broker.port());
+    ASSERT_TRUE(socket.UpgradeToWebSocket());
+  }
+  auto until = std::chrono::steady_clock::now() + kWait;
+  while (ReadMetric(broker, "tether_heap_trims_total") == 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the broker's sweep, not timing
+  }
+  std::uint64_t trims = ReadMetric(broker, "tether_heap_trims_total");
+  EXPECT_GE(trims, 1u);
+  EXPECT_NE(trims, ~0ull) << "no tether_heap_trims_total in /metrics";
 }
 
 TEST(Handshake, UnknownHttpPathIs404) {

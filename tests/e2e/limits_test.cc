@@ -2,10 +2,13 @@
 // config file and each met with its documented refusal — per-address connection and
 // handshake limits and the global cap (HTTP 429 / 503 with a reason), failed logins and
 // wrong session keys (rate_limited, 4429), sessions per user and supervisors per session
-// (limit_reached). A client beside the flood keeps being served.
+// (limit_reached), and the descriptor limit (503). A client beside the flood keeps being
+// served.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
+#include <vector>
 
 #include "access_helpers.h"
 #include "raw_socket.h"
@@ -77,6 +80,37 @@ TEST(Limits, GlobalCapIs503WithAReason) {
   EXPECT_EQ(HttpStatus(refused), 503) << refused;
   EXPECT_TRUE(Contains(refused, "the broker is at capacity")) << refused;
   Ok(*healthy, Req({{"t", "org.get"}}));
+}
+
+// The descriptor limit: the broker raises its soft limit to the hard one (it holds more
+// connections than the soft limit it was started with allows), and near the hard one it
+// refuses with the documented 503 instead of failing to accept.
+TEST(Limits, DescriptorLimitIsRaisedAndConnectionsBeyondItAre503) {
+  constexpr std::size_t kSoft = 64, kHard = 160;
+  BrokerProcess broker(BrokerOptions()
+                           .DescriptorLimit(kSoft, kHard)
+                           .Config("max_connections_per_address = 1000\nmax_handshakes_per_address = 1000\n"));
+  ASSERT_TRUE(broker.started());
+  std::vector<std::unique_ptr<RawSocket>> held;
+  std::string refused;
+  while (held.size() < kHard) {
+    auto socket = std::make_unique<RawSocket>(broker.port());
+    ASSERT_TRUE(socket->connected()) << "after " << held.size() << " connections";
+    ASSERT_TRUE(socket->Write(UpgradeRequest("/v1/ws", "tether.v1")));
+    std::string answer = socket->ReadUntil("\r\n\r\n", kWait);
+    if (HttpStatus(answer) != 101) {
+      refused = answer + socket->ReadUntil("</html>", kWait);
+      break;
+    }
+    held.push_back(std::move(socket));
+  }
+  EXPECT_GT(held.size(), kSoft);
+  EXPECT_LT(held.size(), kHard);
+  EXPECT_EQ(HttpStatus(refused), 503) << refused;
+  EXPECT_TRUE(Contains(refused, "the broker is at capacity")) << refused;
+  EXPECT_TRUE(Contains(broker.log(), "descriptor_limit")) << broker.log();
+  held.pop_back();
+  EXPECT_TRUE(UpgradeAcceptedSoon(broker));
 }
 
 void ExpectRateLimited(const BrokerProcess& broker, const Value& auth) {
