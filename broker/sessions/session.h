@@ -81,7 +81,7 @@ struct Session {
 
   std::vector<Viewer> viewers;
   // The output rate the viewers' share depends on (supervision.cc): bytes from the agent in
-  // the 100 ms window that started at output_window_start (loop ms), and whether the last
+  // the 100 ms window that started at output_window_start (epoch ms), and whether the last
   // complete window ran faster than viewer_full_rate_bytes a second.
   std::uint64_t output_window_start = 0;
   std::uint64_t output_window_bytes = 0;

@@ -1,8 +1,6 @@
 // SessionService, supervision (PROTOCOL.md "Data frames", POLICY.md "Sessions"): view
 // participants join, watch, lag, leave or lose access; control is handed over. Kept
 // apart from the state machine in session_service.cc.
-#include <uv.h>
-
 #include <algorithm>
 
 #include "broker.h"
@@ -31,7 +29,7 @@ using protocol::Value;
 // fast as it can is never removed for the broker's choice to serve the controller first.
 bool SessionService::ViewersYield(Session& session, std::size_t frame_bytes, const Connection* controller) {
   constexpr std::uint64_t kWindowMs = 100;
-  std::uint64_t now = uv_now(broker_.loop());
+  std::uint64_t now = static_cast<std::uint64_t>(broker_.clock().NowMs());
   if (now - session.output_window_start >= kWindowMs) {
     std::uint64_t elapsed = now - session.output_window_start;
     session.output_fast = session.output_window_bytes * 1000 > supervision_.viewer_full_rate_bytes * elapsed;
