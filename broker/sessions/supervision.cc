@@ -25,8 +25,9 @@ using protocol::Value;
 //   share: then they together get viewer_share_percent of the controller's bytes, whole
 //   frames, each frame to all of them (their screens stay alike).
 // Every frame not queued for a viewer is counted (frames.dropped). Only those of its own
-// making (its queue over the budget) count towards slow_consumer: a viewer that reads as
-// fast as it can is never removed for the broker's choice to serve the controller first.
+// making (its queue over the budget, on a frame not yielded) count towards slow_consumer:
+// a viewer that reads as fast as it can is never removed for the broker's choice to serve
+// the controller first. A yielded frame costs a counter per viewer, nothing more.
 bool SessionService::ViewersYield(Session& session, std::size_t frame_bytes, const Connection* controller) {
   constexpr std::uint64_t kWindowMs = 100;
   std::uint64_t now = static_cast<std::uint64_t>(broker_.clock().NowMs());
@@ -51,18 +52,19 @@ bool SessionService::ViewersYield(Session& session, std::size_t frame_bytes, con
 
 void SessionService::DeliverToViewers(Session& session, const SharedMessage& frame, const Connection* controller) {
   if (session.viewers.empty()) return;
-  const bool yielded = ViewersYield(session, frame->size(), controller);
+  if (ViewersYield(session, frame->size(), controller)) {
+    for (Viewer& viewer : session.viewers) ++viewer.dropped_frames;
+    return;
+  }
   std::vector<std::uint64_t> too_slow;
   for (Viewer& viewer : session.viewers) {
     Connection* c = broker_.FindConnection(viewer.connection_id);
     if (c == nullptr) continue;
-    bool behind = c->queued_bytes() > supervision_.viewer_budget_bytes;
-    if (!behind && !yielded) {
+    if (c->queued_bytes() <= supervision_.viewer_budget_bytes) {
       c->SendFrame(frame);
       continue;
     }
     ++viewer.dropped_frames;
-    if (!behind) continue;
     viewer.dropped_bytes += frame->size();
     if (viewer.dropped_bytes > supervision_.slow_consumer_bytes) too_slow.push_back(viewer.connection_id);
   }
