@@ -31,6 +31,9 @@ Broker::Broker(const BrokerConfig& config, Clock& clock, TestClock* test_clock,
   supervision.max_supervisors = config.max_supervisors_per_session;
   supervision.screen_bytes = config.screen_buffer_bytes;
   supervision.slow_consumer_bytes = config.slow_consumer_bytes;
+  supervision.viewer_budget_bytes = std::min(config.viewer_budget_bytes, config.frame_budget_bytes);
+  supervision.viewer_full_rate_bytes = config.viewer_full_rate_bytes;
+  supervision.viewer_share_percent = config.viewer_share_percent;
   sessions_ = std::make_unique<SessionService>(*this, timeouts, config.frame_budget_bytes, supervision);
   support_access_ = std::make_unique<SupportAccess>(*this);
   Recorder::Events events;

@@ -137,7 +137,8 @@ async function main() {
       results.fanout = {};
       for (const n of d.fanCounts) {
         log(`bench: fanout ${n}`);
-        results.fanout[n] = await fanOut(tether, { supervisors: n, stalled: false, seconds: d.fan, window: 64 });
+        results.fanout[n] = await profiled(opts.perf, `fanout-${n}`, tether.pid,
+          () => fanOut(tether, { supervisors: n, stalled: false, seconds: d.fan, window: 64 }));
       }
       log('bench: fanout stalled');
       results.fanout.stalled = await fanOut(tether, { supervisors: 0, stalled: true, seconds: d.fan, window: 64 });

@@ -102,6 +102,9 @@ const std::map<std::string, Apply>& Keys() {
       {"max_sessions_per_user", Positive(&BrokerConfig::max_sessions_per_user)},
       {"screen_buffer_bytes", Positive(&BrokerConfig::screen_buffer_bytes)},
       {"slow_consumer_bytes", Positive(&BrokerConfig::slow_consumer_bytes)},
+      {"viewer_budget_bytes", Positive(&BrokerConfig::viewer_budget_bytes)},
+      {"viewer_full_rate_bytes", Positive(&BrokerConfig::viewer_full_rate_bytes)},
+      {"viewer_share_percent", Positive(&BrokerConfig::viewer_share_percent, 100)},
       {"wake_port", Positive(&BrokerConfig::wake_port)},
   };
   return kKeys;

@@ -52,6 +52,14 @@ struct BrokerConfig {
   std::size_t max_sessions_per_user = 50;
   std::size_t screen_buffer_bytes = 64 * 1024;
   std::size_t slow_consumer_bytes = 8 << 20;
+  // A view participant's own output budget (never above frame_budget_bytes), and the
+  // controller's queue past which the broker stops queueing output for view participants
+  // so that they never slow the controller down (PROTOCOL.md §5.5).
+  std::size_t viewer_budget_bytes = 256 * 1024;
+  // While a session's output runs faster than viewer_full_rate_bytes a second, the share
+  // (percent) of its controller's bytes its view participants together may be sent.
+  std::size_t viewer_full_rate_bytes = 4 << 20;
+  std::size_t viewer_share_percent = 10;
   // Wake-on-LAN: where the waking agent sends the magic packet.
   std::string wake_address = "255.255.255.255";
   std::uint16_t wake_port = 9;

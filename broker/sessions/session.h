@@ -80,6 +80,15 @@ struct Session {
   std::uint32_t cols = 80, rows = 24;  // the controller's last session.resize (the recording's header)
 
   std::vector<Viewer> viewers;
+  // The output rate the viewers' share depends on (supervision.cc): bytes from the agent in
+  // the 100 ms window that started at output_window_start (epoch ms), and whether the last
+  // complete window ran faster than viewer_full_rate_bytes a second.
+  std::uint64_t output_window_start = 0;
+  std::uint64_t output_window_bytes = 0;
+  bool output_fast = false;
+  // While it is fast: what the viewers may still be sent (hundredths of a byte), earned as
+  // a share of what the controller gets.
+  std::uint64_t viewer_credit = 0;
   // The last bytes of terminal output (channel 1 from the agent), replayed to a new
   // supervisor so it does not start on a blank screen.
   std::string screen;

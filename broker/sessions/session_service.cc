@@ -494,7 +494,8 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
     session->last_activity = broker_.clock().NowMs();
     std::uint64_t to = transfer != nullptr && transfer->requester_conn != 0 ? transfer->requester_conn
                                                                           : session->controller_conn;
-    if (Connection* receiver = broker_.FindConnection(to)) relay_.Forward(sender, *receiver, message);
+    Connection* receiver = broker_.FindConnection(to);
+    if (receiver != nullptr) relay_.Forward(sender, *receiver, message);
     if (file_chunk) return;  // files are the controller's business, not the watchers'
     if (frame.channel == 1) {
       RecordOutput(*session, sender, frame.payload);
@@ -506,7 +507,7 @@ void SessionService::OnDataFrame(Connection& sender, const protocol::DataFrameVi
         session->screen.erase(0, session->screen.size() - supervision_.screen_bytes);
       }
     }
-    DeliverToViewers(*session, message);
+    DeliverToViewers(*session, message, receiver);
     return;
   }
   if (active && IsViewer(*session, sender.id())) {

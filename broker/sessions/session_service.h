@@ -34,6 +34,14 @@ struct SupervisionLimits {
   std::size_t max_supervisors = 64;
   std::size_t screen_bytes = 64 * 1024;
   std::size_t slow_consumer_bytes = 8 << 20;
+  // Output for view participants yields to the controller: a frame is queued for one only
+  // while its own queue and the controller's hold at most this many bytes.
+  std::size_t viewer_budget_bytes = 256 * 1024;
+  // While a session's output runs faster than viewer_full_rate_bytes a second (more than
+  // anyone reads as it scrolls), its view participants together get at most
+  // viewer_share_percent of the bytes its controller gets.
+  std::size_t viewer_full_rate_bytes = 4 << 20;
+  std::size_t viewer_share_percent = 10;
 };
 
 class SessionService {
@@ -148,7 +156,11 @@ class SessionService {
   storage::AuditEvent ViewerLeftEvent(const Session& session, const Viewer& viewer, const char* reason);
 
   Broker& broker_;
-  void DeliverToViewers(Session& session, const SharedMessage& frame);
+  // `controller`: the connection that got the frame (null while it is away); view
+  // participants get it only while that one's queue is short (supervision.cc).
+  void DeliverToViewers(Session& session, const SharedMessage& frame, const Connection* controller);
+  // Whether this frame skips every view participant, to leave the time to the controller.
+  bool ViewersYield(Session& session, std::size_t frame_bytes, const Connection* controller);
   void StartRecording(Session& session);
   void RecordOutput(Session& session, Connection& agent, std::span<const std::uint8_t> terminal_output);
   // `closed` runs once the file is closed and synced (not at all when not recording).

@@ -16,14 +16,51 @@ using protocol::ErrorCode;
 using protocol::Status;
 using protocol::Value;
 
-// A viewer never pauses anyone (ARCHITECTURE.md "Backpressure"): over the budget, its
-// frames are dropped and counted; past the slow-consumer limit it is removed.
-void SessionService::DeliverToViewers(Session& session, const SharedMessage& frame) {
+// A viewer never pauses anyone (ARCHITECTURE.md "Backpressure"), nor slows the
+// controller: its output yields to the controller's (PROTOCOL.md §5.5). A frame is
+// queued for a viewer only while its own queue is within the viewer budget, and not when
+// - the controller's queue is over that budget (the controller is behind), or
+// - the session's output runs faster than viewer_full_rate_bytes a second (more than a
+//   person reads as it scrolls: a dump, a big file) and the viewers have used up their
+//   share: then they together get viewer_share_percent of the controller's bytes, whole
+//   frames, each frame to all of them (their screens stay alike).
+// Every frame not queued for a viewer is counted (frames.dropped). Only those of its own
+// making (its queue over the budget, on a frame not yielded) count towards slow_consumer:
+// a viewer that reads as fast as it can is never removed for the broker's choice to serve
+// the controller first. A yielded frame costs a counter per viewer, nothing more.
+bool SessionService::ViewersYield(Session& session, std::size_t frame_bytes, const Connection* controller) {
+  constexpr std::uint64_t kWindowMs = 100;
+  std::uint64_t now = static_cast<std::uint64_t>(broker_.clock().NowMs());
+  if (now - session.output_window_start >= kWindowMs) {
+    std::uint64_t elapsed = now - session.output_window_start;
+    session.output_fast = session.output_window_bytes * 1000 > supervision_.viewer_full_rate_bytes * elapsed;
+    session.output_window_start = now;
+    session.output_window_bytes = 0;
+  }
+  session.output_window_bytes += frame_bytes;
+  if (controller != nullptr && controller->queued_bytes() > supervision_.viewer_budget_bytes) return true;
+  if (!session.output_fast && session.output_window_bytes * 1000 <= supervision_.viewer_full_rate_bytes * kWindowMs) {
+    return false;
+  }
+  // In hundredths of a byte, so that the share of a small frame is not rounded away.
+  std::uint64_t cost = static_cast<std::uint64_t>(frame_bytes) * session.viewers.size() * 100;
+  session.viewer_credit = std::min(session.viewer_credit + frame_bytes * supervision_.viewer_share_percent, cost);
+  if (session.viewer_credit < cost) return true;
+  session.viewer_credit -= cost;
+  return false;
+}
+
+void SessionService::DeliverToViewers(Session& session, const SharedMessage& frame, const Connection* controller) {
+  if (session.viewers.empty()) return;
+  if (ViewersYield(session, frame->size(), controller)) {
+    for (Viewer& viewer : session.viewers) ++viewer.dropped_frames;
+    return;
+  }
   std::vector<std::uint64_t> too_slow;
   for (Viewer& viewer : session.viewers) {
     Connection* c = broker_.FindConnection(viewer.connection_id);
     if (c == nullptr) continue;
-    if (c->queued_bytes() <= relay_.budget()) {
+    if (c->queued_bytes() <= supervision_.viewer_budget_bytes) {
       c->SendFrame(frame);
       continue;
     }

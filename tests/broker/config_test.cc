@@ -104,6 +104,20 @@ TEST_F(ConfigFile, FloodLimitDefaultsAreThoseDocumented) {
   EXPECT_EQ(defaults.login_failures_per_address, 20u);
 }
 
+TEST_F(ConfigFile, ViewerOutputSettingsHaveTheDocumentedDefaultsAndBounds) {
+  BrokerConfig defaults;
+  EXPECT_EQ(defaults.viewer_budget_bytes, 256u * 1024);
+  EXPECT_EQ(defaults.viewer_full_rate_bytes, 4u << 20);
+  EXPECT_EQ(defaults.viewer_share_percent, 10u);
+  protocol::Status s = Load("viewer_budget_bytes = 65536\nviewer_full_rate_bytes = 1000\nviewer_share_percent = 100\n");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(config_.viewer_budget_bytes, 65536u);
+  EXPECT_EQ(config_.viewer_full_rate_bytes, 1000u);
+  EXPECT_EQ(config_.viewer_share_percent, 100u);
+  EXPECT_FALSE(Load("viewer_budget_bytes = 0\n").ok());
+  EXPECT_FALSE(Load("viewer_share_percent = 101\n").ok());
+}
+
 TEST_F(ConfigFile, KeysNotInTheFileKeepTheirValues) {
   config_.db_path = "from-flags.db";
   protocol::Status s = Load("# only the port\nlisten = \"127.0.0.1:8080\"\n");

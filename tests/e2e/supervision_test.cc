@@ -2,6 +2,7 @@
 // isolation of a lagging supervisor, hand-over, revocation, and many supervisors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "access_helpers.h"
@@ -116,7 +117,10 @@ TEST(Supervision, AnnouncementsCanBeTurnedOffAndAreAuditedEitherWay) {
 
 TEST(Supervision, StalledSupervisorLosesFramesAndIsRemovedWhileTheControllerGetsEverything) {
   constexpr std::size_t kBudget = 64 * 1024;
-  BrokerProcess broker(BrokerOptions().Config("frame_budget_bytes = 65536\nslow_consumer_bytes = 2097152\n"));
+  // No share limit (viewer_full_rate_bytes out of reach): the stalled supervisor is sent
+  // every frame its budget allows, so its own backlog is what removes it.
+  BrokerProcess broker(BrokerOptions().Config(
+      "frame_budget_bytes = 65536\nslow_consumer_bytes = 2097152\nviewer_full_rate_bytes = 1099511627776\n"));
   Live live = StartSession(broker);
   auto stalled = InviteAndAccept(broker, *live.technician, "slow@acme.test", "admin");
   Ok(*stalled, Req({{"t", "session.supervise"}, {"session_id", live.id}}));
@@ -153,6 +157,129 @@ TEST(Supervision, StalledSupervisorLosesFramesAndIsRemovedWhileTheControllerGets
   EXPECT_TRUE(dropped);
   EXPECT_TRUE(removed);
   EXPECT_EQ(NextEvent(*live.technician, "participant.left").Find("mode")->as_string(), "view");
+}
+
+// What a supervisor reading along took from a run of `frames` numbered frames: the
+// numbers it got, in arrival order, and what frames.dropped said it lost. It reads until
+// the two account for the run (the notices come with the broker's 250 ms sweep; an
+// over-count shows as a total past the run) or nothing more comes.
+struct WatchedRun {
+  std::vector<int> received;
+  std::uint64_t dropped = 0;
+  bool removed = false;
+};
+
+int FrameNumber(const std::vector<std::uint8_t>& frame) {
+  std::string text = PayloadText(frame);
+  return static_cast<std::uint8_t>(text[0]) | static_cast<std::uint8_t>(text[1]) << 8;
+}
+
+WatchedRun WatchRun(client::BlockingClient& watcher, int frames) {
+  WatchedRun run;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (run.received.size() + run.dropped < static_cast<std::size_t>(frames) && !run.removed &&
+         std::chrono::steady_clock::now() < deadline) {
+    for (auto frame = watcher.NextDataFrame(std::chrono::milliseconds(10)); frame.ok();
+         frame = watcher.NextDataFrame(std::chrono::milliseconds(10))) {
+      run.received.push_back(FrameNumber(*frame));
+    }
+    auto message = watcher.NextMessage(std::chrono::milliseconds(100));
+    if (!message.ok()) continue;
+    const Value* event = message->Find("event");
+    if (event == nullptr) continue;
+    if (event->as_string() == "frames.dropped") run.dropped += message->Find("count")->as_uint();
+    if (event->as_string() == "session.ended") run.removed = true;
+  }
+  return run;
+}
+
+std::vector<std::uint8_t> NumberedPayload(int i, std::size_t bytes) {
+  std::vector<std::uint8_t> payload(bytes, 0);
+  payload[0] = static_cast<std::uint8_t>(i);
+  payload[1] = static_cast<std::uint8_t>(i >> 8);
+  return payload;
+}
+
+// The supervisor got some of the run, in order, and was told of every other frame.
+void ExpectAccounted(const WatchedRun& run, int frames) {
+  EXPECT_TRUE(std::is_sorted(run.received.begin(), run.received.end()));
+  EXPECT_TRUE(std::adjacent_find(run.received.begin(), run.received.end()) == run.received.end());
+  EXPECT_LT(run.received.size(), static_cast<std::size_t>(frames));
+  EXPECT_EQ(run.received.size() + run.dropped, static_cast<std::size_t>(frames));
+  EXPECT_FALSE(run.removed) << "removed for frames the broker chose not to send";
+}
+
+// Output for view participants yields to the controller: while the controller's queue is
+// past viewer_budget_bytes, frames are dropped for the supervisors — not counted towards
+// slow_consumer, since they read as fast as they can — and the controller gets every
+// frame in order. The supervisor gets the rest in order and learns exactly how many it lost.
+TEST(Supervision, SupervisorsYieldToABusyControllerAndAreToldExactlyWhatTheyLost) {
+  constexpr std::size_t kFrameBytes = 32 * 1024;
+  constexpr int kFrames = 384;  // 12 MiB: more than socket buffers and budgets hold
+  // Seven frames at least are dropped for the supervisor before the agent pauses (the
+  // controller's queue between 64 and 256 KiB): more than slow_consumer_bytes. No share
+  // limit here (viewer_full_rate_bytes out of reach): only the controller's queue counts.
+  BrokerProcess broker(BrokerOptions().Config(
+      "frame_budget_bytes = 262144\nviewer_budget_bytes = 65536\nslow_consumer_bytes = 131072\n"
+      "viewer_full_rate_bytes = 1099511627776\n"));
+  Live live = StartSession(broker);
+  auto watcher = InviteAndAccept(broker, *live.technician, "watch@acme.test", "admin");
+  Ok(*watcher, Req({{"t", "session.supervise"}, {"session_id", live.id}}));
+  NextEvent(*live.technician, "participant.joined");
+  WatchedRun watched;
+  std::jthread reader([&](std::stop_token) { watched = WatchRun(*watcher, kFrames); });
+  for (int i = 0; i < kFrames; ++i) {
+    ASSERT_TRUE(live.agent->SendDataFrame(live.id, 1, NumberedPayload(i, kFrameBytes)).ok());
+  }
+  // The agent's client sends on a thread of its own; the controller reads nothing until
+  // its queue has made the broker pause the agent.
+  std::jthread sender([&](std::stop_token stop) {
+    while (!stop.stop_requested()) (void)live.agent->NextMessage(std::chrono::milliseconds(20));
+  });
+  auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (ReadMetric(broker, "tether_relay_paused_senders") == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, not a wait for timing
+  }
+  ASSERT_EQ(ReadMetric(broker, "tether_relay_paused_senders"), 1u);
+  for (int i = 0; i < kFrames; ++i) {
+    auto frame = live.technician->NextDataFrame(kWait);
+    ASSERT_TRUE(frame.ok()) << "controller missed frame " << i;
+    ASSERT_EQ(FrameNumber(*frame), i) << "out of order";
+  }
+  reader.join();
+  ExpectAccounted(watched, kFrames);
+}
+
+// A session whose output runs faster than viewer_full_rate_bytes a second: its
+// supervisors together get viewer_share_percent of what the controller gets — here a
+// quarter, so every fourth frame at most — while the controller gets everything in order.
+TEST(Supervision, SupervisorsOfAFastSessionGetTheirShareAndAreToldExactlyWhatTheyLost) {
+  constexpr int kFrames = 400;  // 1.6 MiB in 4 KiB frames: far over 1 KB/s
+  BrokerProcess broker(BrokerOptions().Config(
+      "viewer_full_rate_bytes = 1000\nviewer_share_percent = 25\nslow_consumer_bytes = 65536\n"));
+  Live live = StartSession(broker);
+  auto watcher = InviteAndAccept(broker, *live.technician, "watch@acme.test", "admin");
+  Ok(*watcher, Req({{"t", "session.supervise"}, {"session_id", live.id}}));
+  NextEvent(*live.technician, "participant.joined");
+  WatchedRun watched;
+  std::jthread reader([&](std::stop_token) { watched = WatchRun(*watcher, kFrames); });
+  for (int i = 0; i < kFrames; ++i) {
+    ASSERT_TRUE(live.agent->SendDataFrame(live.id, 1, NumberedPayload(i, 4096)).ok());
+  }
+  {
+    std::jthread sender([&](std::stop_token stop) {
+      while (!stop.stop_requested()) (void)live.agent->NextMessage(std::chrono::milliseconds(20));
+    });
+    for (int i = 0; i < kFrames; ++i) {
+      auto frame = live.technician->NextDataFrame(kWait);
+      ASSERT_TRUE(frame.ok()) << "controller missed frame " << i;
+      ASSERT_EQ(FrameNumber(*frame), i) << "out of order";
+    }
+  }
+  reader.join();
+  ExpectAccounted(watched, kFrames);
+  EXPECT_GE(watched.received.size(), 1u);
+  EXPECT_LE(watched.received.size(), static_cast<std::size_t>(kFrames / 4));
 }
 
 TEST(Supervision, HandOverGivesControlToAViewParticipantAndIsAudited) {
