@@ -29,7 +29,9 @@ TEST(DescriptorLimit, RaisingLeavesTheSoftLimitAtTheHardOne) {
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &now), 0);
   EXPECT_EQ(limit.soft, now.rlim_cur);
   EXPECT_EQ(limit.hard, now.rlim_max);
-  if (now.rlim_max != RLIM_INFINITY) EXPECT_EQ(now.rlim_cur, now.rlim_max);
+  if (now.rlim_max != RLIM_INFINITY) {
+    EXPECT_EQ(now.rlim_cur, now.rlim_max);
+  }
 }
 
 }  // namespace
