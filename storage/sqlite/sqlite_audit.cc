@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "sqlite_store.h"
+#include "tether/protocol/codec.h"
 #include "tether/storage/audit_chain.h"
 
 namespace tether::storage::sqlite {
@@ -112,6 +113,10 @@ Status SqliteStore::InsertAuditBatch(std::vector<AuditEvent>& events, ChainTips&
       "session_id, source, outcome, details, prev_hash, hash) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   if (!insert.ok()) return insert.status();
+  // One hasher and one details buffer for the whole batch: nothing per event is built
+  // but what the stored event keeps (its two hashes).
+  ChainHasher hasher;
+  std::vector<std::uint8_t> details;
   for (AuditEvent& event : events) {
     auto tip = batch_tips.find(event.chain);
     if (tip == batch_tips.end()) {
@@ -119,21 +124,25 @@ Status SqliteStore::InsertAuditBatch(std::vector<AuditEvent>& events, ChainTips&
       if (!loaded.ok()) return loaded.status();
       tip = batch_tips.emplace(event.chain, std::move(*loaded)).first;
     }
-    const std::string where = "audit chain " + std::to_string(event.chain) + " seq " +
-                              std::to_string(tip->second.seq + 1);
+    const auto where = [&event] {
+      return "audit chain " + std::to_string(event.chain) + " seq " + std::to_string(event.seq);
+    };
     event.seq = tip->second.seq + 1;
     event.prev_hash = tip->second.hash;
-    event.hash = ChainHash(event.prev_hash, CanonicalAuditEncoding(event));
-    if (event.hash.empty()) return Status::Internal(where + ": cannot hash (stored prev_hash malformed?)");
-    BindAuditRow(*insert, event, EncodeBlob(event.details));
+    event.hash = hasher.Hash(event.prev_hash, event);
+    if (event.hash.empty()) return Status::Internal(where() + ": cannot hash (stored prev_hash malformed?)");
+    details.clear();
+    protocol::MsgpackWriter(details).Write(event.details);  // EncodeBlob, into a reused buffer
+    BindAuditRow(*insert, event, details);
     if (Status s = insert->Run(); !s.ok()) {
       if (IsUniqueViolation(insert->error_code())) {
-        return Status::Internal(where + " is already taken (another process appended to this chain)");
+        return Status::Internal(where() + " is already taken (another process appended to this chain)");
       }
-      return Status::Internal(where + ": " + s.message());
+      return Status::Internal(where() + ": " + s.message());
     }
     insert->Reset();
-    tip->second = ChainTip{event.seq, event.hash};
+    tip->second.seq = event.seq;
+    tip->second.hash.assign(event.hash);  // into the tip's own buffer: no allocation
   }
   return WriteHeads(db_.get(), batch_tips);
 }
@@ -148,21 +157,51 @@ void SqliteStore::ForgetTips(const ChainTips& batch_tips) {
   for (const auto& [chain, tip] : batch_tips) tips_.erase(chain);
 }
 
+namespace {
+
+// What appending fills in an event, set aside so that a failed append can give the caller
+// its events back untouched (moving two strings, where copying every event would copy
+// all of its strings and details).
+struct Stamp {
+  std::uint64_t seq = 0;
+  std::string prev_hash;
+  std::string hash;
+};
+
+std::vector<Stamp> TakeStamps(std::vector<AuditEvent>& events) {
+  std::vector<Stamp> stamps;
+  stamps.reserve(events.size());
+  for (AuditEvent& event : events) {
+    stamps.push_back(Stamp{event.seq, std::move(event.prev_hash), std::move(event.hash)});
+  }
+  return stamps;
+}
+
+void RestoreStamps(std::vector<AuditEvent>& events, std::vector<Stamp>& stamps) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    events[i].seq = stamps[i].seq;
+    events[i].prev_hash = std::move(stamps[i].prev_hash);
+    events[i].hash = std::move(stamps[i].hash);
+  }
+}
+
+}  // namespace
+
 Status SqliteStore::AppendAudit(std::vector<AuditEvent>& events) {
   if (events.empty()) return Status::Ok();
-  // Work on a copy so that the caller's events are untouched unless all are durable.
-  std::vector<AuditEvent> stored = events;
+  // The caller's events are stamped in place, and given back untouched unless all are durable.
+  std::vector<Stamp> stamps = TakeStamps(events);
   ChainTips batch_tips;
   Transaction transaction(db_.get());
   Status status = transaction.Begin();
-  if (status.ok()) status = InsertAuditBatch(stored, batch_tips);
+  if (status.ok()) status = InsertAuditBatch(events, batch_tips);
   if (status.ok()) status = transaction.Commit();
   if (!status.ok()) {
     ForgetTips(batch_tips);
+    RestoreStamps(events, stamps);
     return status;
   }
   CommitTips(batch_tips);
-  events = std::move(stored);
   return Status::Ok();
 }
 
