@@ -109,16 +109,17 @@ Result<SqliteStore::ChainTip> SqliteStore::LoadTip(std::int64_t chain) {
 }
 
 Status SqliteStore::InsertAuditBatch(std::vector<AuditEvent>& events, ChainTips& batch_tips) {
+  // One hasher and one details buffer for the whole batch: nothing per event is built
+  // but what the stored event keeps (its two hashes). Declared before the statement,
+  // which holds unowned pointers into `details`, so that they outlive it.
+  ChainHasher hasher;
+  std::vector<std::uint8_t> details;
   Result<Statement> insert = Statement::Prepare(
       db_.get(),
       "INSERT INTO audit_events (chain, seq, time, actor_kind, actor_id, support, action, target, "
       "session_id, source, outcome, details, prev_hash, hash) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   if (!insert.ok()) return insert.status();
-  // One hasher and one details buffer for the whole batch: nothing per event is built
-  // but what the stored event keeps (its two hashes).
-  ChainHasher hasher;
-  std::vector<std::uint8_t> details;
   for (AuditEvent& event : events) {
     auto tip = batch_tips.find(event.chain);
     if (tip == batch_tips.end()) {
