@@ -5,6 +5,7 @@
 
 #include <msgpack.hpp>
 
+#include <algorithm>
 #include <cassert>
 #include <exception>
 #include <new>
@@ -100,7 +101,37 @@ std::optional<std::uint64_t> PeekRequestId(std::span<const std::uint8_t> bytes) 
   return std::nullopt;
 }
 
-void Pack(wire::ByteSink& sink, const Value& value) {
+void PackStr(msgpack::packer<wire::ByteSink>& packer, std::string_view s) {
+  packer.pack_str(static_cast<std::uint32_t>(s.size()));
+  packer.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+}
+
+void Pack(wire::ByteSink& sink, const Value& value, MapOrder order);
+
+void PackMap(wire::ByteSink& sink, const Value::Map& map, MapOrder order) {
+  msgpack::packer<wire::ByteSink> packer(sink);
+  packer.pack_map(static_cast<std::uint32_t>(map.size()));
+  const auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+  // std::string's < compares as unsigned char (char_traits<char>), i.e. bytewise. Maps are
+  // usually built in order already; only those that are not pay for an index.
+  if (order == MapOrder::kSortedKeys && !std::is_sorted(map.begin(), map.end(), by_key)) {
+    std::vector<const Value::Map::value_type*> sorted;
+    sorted.reserve(map.size());
+    for (const auto& entry : map) sorted.push_back(&entry);
+    std::stable_sort(sorted.begin(), sorted.end(), [&](const auto* a, const auto* b) { return by_key(*a, *b); });
+    for (const auto* entry : sorted) {
+      PackStr(packer, entry->first);
+      Pack(sink, entry->second, order);
+    }
+    return;
+  }
+  for (const auto& [key, item] : map) {
+    PackStr(packer, key);
+    Pack(sink, item, order);
+  }
+}
+
+void Pack(wire::ByteSink& sink, const Value& value, MapOrder order) {
   msgpack::packer<wire::ByteSink> packer(sink);  // holds only a reference: cheap
   // Sizes are cast to uint32: msgpack cannot say more, and messages are capped far below.
   switch (value.kind()) {
@@ -109,12 +140,7 @@ void Pack(wire::ByteSink& sink, const Value& value) {
     case Value::Kind::kUint: packer.pack_uint64(value.as_uint()); return;
     case Value::Kind::kInt: packer.pack_int64(value.as_int()); return;
     case Value::Kind::kDouble: wire::WriteFloat64(sink, value.as_double()); return;
-    case Value::Kind::kString: {
-      const std::string& s = value.as_string();
-      packer.pack_str(static_cast<std::uint32_t>(s.size()));
-      packer.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
-      return;
-    }
+    case Value::Kind::kString: PackStr(packer, value.as_string()); return;
     case Value::Kind::kBinary: {
       const Value::Bytes& b = value.as_binary();
       packer.pack_bin(static_cast<std::uint32_t>(b.size()));
@@ -124,16 +150,9 @@ void Pack(wire::ByteSink& sink, const Value& value) {
     }
     case Value::Kind::kArray:
       packer.pack_array(static_cast<std::uint32_t>(value.as_array().size()));
-      for (const Value& item : value.as_array()) Pack(sink, item);
+      for (const Value& item : value.as_array()) Pack(sink, item, order);
       return;
-    case Value::Kind::kMap:
-      packer.pack_map(static_cast<std::uint32_t>(value.as_map().size()));
-      for (const auto& [key, item] : value.as_map()) {
-        packer.pack_str(static_cast<std::uint32_t>(key.size()));
-        packer.pack_str_body(key.data(), static_cast<std::uint32_t>(key.size()));
-        Pack(sink, item);
-      }
-      return;
+    case Value::Kind::kMap: PackMap(sink, value.as_map(), order); return;
   }
 }
 
@@ -210,9 +229,37 @@ MessageKind ClassifyMessage(std::span<const std::uint8_t> bytes) {
 
 std::vector<std::uint8_t> Encode(const Value& value) {
   std::vector<std::uint8_t> out;
-  wire::ByteSink sink{&out};
-  Pack(sink, value);
+  MsgpackWriter(out).Write(value);
   return out;
+}
+
+void MsgpackWriter::ArrayHeader(std::uint32_t size) {
+  wire::ByteSink sink{out_};
+  msgpack::packer<wire::ByteSink>(sink).pack_array(size);
+}
+
+void MsgpackWriter::Uint(std::uint64_t value) {
+  wire::ByteSink sink{out_};
+  msgpack::packer<wire::ByteSink>(sink).pack_uint64(value);
+}
+
+// pack_int64 writes a value >= 0 in the unsigned forms, as Value's kUint would be written.
+void MsgpackWriter::Int(std::int64_t value) {
+  wire::ByteSink sink{out_};
+  msgpack::packer<wire::ByteSink>(sink).pack_int64(value);
+}
+
+void MsgpackWriter::Bool(bool value) { out_->push_back(value ? 0xc3 : 0xc2); }
+
+void MsgpackWriter::Str(std::string_view text) {
+  wire::ByteSink sink{out_};
+  msgpack::packer<wire::ByteSink> packer(sink);
+  PackStr(packer, text);
+}
+
+void MsgpackWriter::Write(const Value& value, MapOrder order) {
+  wire::ByteSink sink{out_};
+  Pack(sink, value, order);
 }
 
 Result<Value> Decode(std::span<const std::uint8_t> bytes, const DecodeLimits& limits) {

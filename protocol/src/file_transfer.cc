@@ -21,11 +21,10 @@ int HexDigit(char c) {
 
 std::string ToHex(std::span<const std::uint8_t> bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    hex += kDigits[b >> 4];
-    hex += kDigits[b & 0x0F];
+  std::string hex(bytes.size() * 2, '\0');  // sized once: the audit chain calls this per event
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    hex[2 * i] = kDigits[bytes[i] >> 4];
+    hex[2 * i + 1] = kDigits[bytes[i] & 0x0F];
   }
   return hex;
 }
@@ -56,13 +55,25 @@ std::optional<ChunkView> ParseChunk(std::span<const std::uint8_t> payload) {
   return chunk;
 }
 
+namespace {
+
+// Fetched once: EVP_DigestInit_ex with EVP_sha256() looks the implementation up in the
+// provider store on every call (a lock and a hash lookup per digest in OpenSSL 3).
+const EVP_MD* Sha256Implementation() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // kept for the process
+  return md;
+}
+
+}  // namespace
+
 struct Sha256::Context {
   EVP_MD_CTX* md = EVP_MD_CTX_new();
   ~Context() { EVP_MD_CTX_free(md); }
 };
 
 Sha256::Sha256() : context_(std::make_unique<Context>()) {
-  if (context_->md == nullptr || EVP_DigestInit_ex(context_->md, EVP_sha256(), nullptr) != 1) {
+  if (context_->md == nullptr || Sha256Implementation() == nullptr ||
+      EVP_DigestInit_ex(context_->md, Sha256Implementation(), nullptr) != 1) {
     throw std::runtime_error("SHA-256 unavailable");
   }
 }
@@ -73,11 +84,15 @@ void Sha256::Update(std::span<const std::uint8_t> data) {
   if (!data.empty()) EVP_DigestUpdate(context_->md, data.data(), data.size());
 }
 
-std::string Sha256::FinishHex() {
-  std::uint8_t digest[EVP_MAX_MD_SIZE];
+Sha256::Digest Sha256::Finish() {
+  Digest digest{};
   unsigned length = 0;
-  EVP_DigestFinal_ex(context_->md, digest, &length);
-  return ToHex(std::span<const std::uint8_t>(digest, length));
+  EVP_DigestFinal_ex(context_->md, digest.data(), &length);
+  // Same implementation, same context: no allocation, no lookup.
+  EVP_DigestInit_ex(context_->md, Sha256Implementation(), nullptr);
+  return digest;
 }
+
+std::string Sha256::FinishHex() { return ToHex(Finish()); }
 
 }  // namespace tether::protocol

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "sqlite_store.h"
+#include "tether/protocol/codec.h"
 #include "tether/storage/audit_chain.h"
 
 namespace tether::storage::sqlite {
@@ -16,12 +17,14 @@ std::int64_t ClampToInt64(std::uint64_t value) {
   return value > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(value);
 }
 
+// Unowned: `event` and `details` stay as they are until the row is inserted, and copying
+// ten strings per row into SQLite cost more than the insert itself.
 void BindAuditRow(Statement& insert, const AuditEvent& event, const std::vector<std::uint8_t>& details) {
   insert.Bind(1, event.chain).Bind(2, static_cast<std::int64_t>(event.seq)).Bind(3, event.time);
-  insert.Bind(4, event.actor_kind).Bind(5, event.actor_id).BindBool(6, event.support);
-  insert.Bind(7, event.action).Bind(8, event.target).Bind(9, event.session_id);
-  insert.Bind(10, event.source).Bind(11, event.outcome).Bind(12, details);
-  insert.Bind(13, event.prev_hash).Bind(14, event.hash);
+  insert.BindUnowned(4, event.actor_kind).BindUnowned(5, event.actor_id).BindBool(6, event.support);
+  insert.BindUnowned(7, event.action).BindUnowned(8, event.target).BindUnowned(9, event.session_id);
+  insert.BindUnowned(10, event.source).BindUnowned(11, event.outcome).BindUnowned(12, details);
+  insert.BindUnowned(13, event.prev_hash).BindUnowned(14, event.hash);
 }
 
 // Inside the caller's transaction: the head record of every chain in `tips` (PROTOCOL.md
@@ -106,6 +109,11 @@ Result<SqliteStore::ChainTip> SqliteStore::LoadTip(std::int64_t chain) {
 }
 
 Status SqliteStore::InsertAuditBatch(std::vector<AuditEvent>& events, ChainTips& batch_tips) {
+  // One hasher and one details buffer for the whole batch: nothing per event is built
+  // but what the stored event keeps (its two hashes). Declared before the statement,
+  // which holds unowned pointers into `details`, so that they outlive it.
+  ChainHasher hasher;
+  std::vector<std::uint8_t> details;
   Result<Statement> insert = Statement::Prepare(
       db_.get(),
       "INSERT INTO audit_events (chain, seq, time, actor_kind, actor_id, support, action, target, "
@@ -119,21 +127,25 @@ Status SqliteStore::InsertAuditBatch(std::vector<AuditEvent>& events, ChainTips&
       if (!loaded.ok()) return loaded.status();
       tip = batch_tips.emplace(event.chain, std::move(*loaded)).first;
     }
-    const std::string where = "audit chain " + std::to_string(event.chain) + " seq " +
-                              std::to_string(tip->second.seq + 1);
+    const auto where = [&event] {
+      return "audit chain " + std::to_string(event.chain) + " seq " + std::to_string(event.seq);
+    };
     event.seq = tip->second.seq + 1;
     event.prev_hash = tip->second.hash;
-    event.hash = ChainHash(event.prev_hash, CanonicalAuditEncoding(event));
-    if (event.hash.empty()) return Status::Internal(where + ": cannot hash (stored prev_hash malformed?)");
-    BindAuditRow(*insert, event, EncodeBlob(event.details));
+    event.hash = hasher.Hash(event.prev_hash, event);
+    if (event.hash.empty()) return Status::Internal(where() + ": cannot hash (stored prev_hash malformed?)");
+    details.clear();
+    protocol::MsgpackWriter(details).Write(event.details);  // EncodeBlob, into a reused buffer
+    BindAuditRow(*insert, event, details);
     if (Status s = insert->Run(); !s.ok()) {
       if (IsUniqueViolation(insert->error_code())) {
-        return Status::Internal(where + " is already taken (another process appended to this chain)");
+        return Status::Internal(where() + " is already taken (another process appended to this chain)");
       }
-      return Status::Internal(where + ": " + s.message());
+      return Status::Internal(where() + ": " + s.message());
     }
     insert->Reset();
-    tip->second = ChainTip{event.seq, event.hash};
+    tip->second.seq = event.seq;
+    tip->second.hash.assign(event.hash);  // into the tip's own buffer: no allocation
   }
   return WriteHeads(db_.get(), batch_tips);
 }
@@ -152,21 +164,51 @@ void SqliteStore::ForgetTips(const ChainTips& batch_tips) {
   for (const auto& [chain, tip] : batch_tips) tips_.erase(chain);
 }
 
+namespace {
+
+// What appending fills in an event, set aside so that a failed append can give the caller
+// its events back untouched (moving two strings, where copying every event would copy
+// all of its strings and details).
+struct Stamp {
+  std::uint64_t seq = 0;
+  std::string prev_hash;
+  std::string hash;
+};
+
+std::vector<Stamp> TakeStamps(std::vector<AuditEvent>& events) {
+  std::vector<Stamp> stamps;
+  stamps.reserve(events.size());
+  for (AuditEvent& event : events) {
+    stamps.push_back(Stamp{event.seq, std::move(event.prev_hash), std::move(event.hash)});
+  }
+  return stamps;
+}
+
+void RestoreStamps(std::vector<AuditEvent>& events, std::vector<Stamp>& stamps) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    events[i].seq = stamps[i].seq;
+    events[i].prev_hash = std::move(stamps[i].prev_hash);
+    events[i].hash = std::move(stamps[i].hash);
+  }
+}
+
+}  // namespace
+
 Status SqliteStore::AppendAudit(std::vector<AuditEvent>& events) {
   if (events.empty()) return Status::Ok();
-  // Work on a copy so that the caller's events are untouched unless all are durable.
-  std::vector<AuditEvent> stored = events;
+  // The caller's events are stamped in place, and given back untouched unless all are durable.
+  std::vector<Stamp> stamps = TakeStamps(events);
   ChainTips batch_tips;
   Transaction transaction(db_.get());
   Status status = transaction.Begin();
-  if (status.ok()) status = InsertAuditBatch(stored, batch_tips);
+  if (status.ok()) status = InsertAuditBatch(events, batch_tips);
   if (status.ok()) status = transaction.Commit();
   if (!status.ok()) {
     ForgetTips(batch_tips);
+    RestoreStamps(events, stamps);
     return status;
   }
   CommitTips(batch_tips);
-  events = std::move(stored);
   return Status::Ok();
 }
 

@@ -110,6 +110,17 @@ Statement& Statement::Bind(int index, std::int64_t value) {
 
 Statement& Statement::BindBool(int index, bool value) { return Bind(index, std::int64_t{value ? 1 : 0}); }
 
+namespace {
+
+// A zero-length text or blob must still bind as one, not as NULL (which a null pointer
+// means to SQLite): give SQLite a non-null pointer.
+const char* NonNull(const char* data) {
+  static const char kEmpty = 0;
+  return data == nullptr ? &kEmpty : data;
+}
+
+}  // namespace
+
 Statement& Statement::Bind(int index, std::string_view text) {
   // SQLITE_TRANSIENT: SQLite copies now, so the caller's buffer need not outlive the step.
   NoteBind(sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
@@ -118,10 +129,20 @@ Statement& Statement::Bind(int index, std::string_view text) {
 }
 
 Statement& Statement::Bind(int index, std::span<const std::uint8_t> blob) {
-  // A zero-length blob must still bind as a blob, not NULL: give SQLite a non-null pointer.
-  static const std::uint8_t kEmpty = 0;
-  const void* data = blob.empty() ? &kEmpty : blob.data();
+  const char* data = NonNull(reinterpret_cast<const char*>(blob.data()));
   NoteBind(sqlite3_bind_blob64(stmt_.get(), index, data, blob.size(), SQLITE_TRANSIENT));
+  return *this;
+}
+
+Statement& Statement::BindUnowned(int index, std::string_view text) {
+  NoteBind(sqlite3_bind_text64(stmt_.get(), index, NonNull(text.data()), text.size(), SQLITE_STATIC,
+                               SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::BindUnowned(int index, std::span<const std::uint8_t> blob) {
+  const char* data = NonNull(reinterpret_cast<const char*>(blob.data()));
+  NoteBind(sqlite3_bind_blob64(stmt_.get(), index, data, blob.size(), SQLITE_STATIC));
   return *this;
 }
 

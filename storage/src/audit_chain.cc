@@ -2,11 +2,8 @@
 // definition is in audit_chain.h, written for an auditor who re-implements it).
 #include "tether/storage/audit_chain.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <optional>
 
 #include "tether/protocol/codec.h"
@@ -16,12 +13,7 @@ namespace {
 
 using protocol::Value;
 
-constexpr std::size_t kSha256Bytes = 32;
-
-struct DigestContextFree {
-  void operator()(EVP_MD_CTX* context) const noexcept { EVP_MD_CTX_free(context); }
-};
-using DigestContext = std::unique_ptr<EVP_MD_CTX, DigestContextFree>;
+constexpr std::size_t kSha256Bytes = protocol::Sha256::kBytes;
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -42,30 +34,33 @@ std::optional<std::array<std::uint8_t, kSha256Bytes>> ParseHash(std::string_view
   return raw;
 }
 
-std::string ToHex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    hex.push_back(kDigits[b >> 4]);
-    hex.push_back(kDigits[b & 0x0f]);
-  }
-  return hex;
+// SHA-256(P || canonical) with `sha256` (fresh or just finished), P being `prev` (empty
+// for seq 1).
+protocol::Sha256::Digest LinkedDigest(protocol::Sha256& sha256, std::span<const std::uint8_t> prev,
+                                      std::span<const std::uint8_t> canonical) {
+  sha256.Update(prev);
+  sha256.Update(canonical);
+  return sha256.Finish();
 }
 
-// SHA-256 over `first` then `second`, or nullopt if OpenSSL fails (out of memory).
-std::optional<std::array<std::uint8_t, kSha256Bytes>> Sha256(std::span<const std::uint8_t> first,
-                                                             std::span<const std::uint8_t> second) {
-  DigestContext context(EVP_MD_CTX_new());
-  std::array<std::uint8_t, kSha256Bytes> digest{};
-  unsigned int length = 0;
-  if (context == nullptr || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(context.get(), first.data(), first.size()) != 1 ||
-      EVP_DigestUpdate(context.get(), second.data(), second.size()) != 1 ||
-      EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1 || length != kSha256Bytes) {
-    return std::nullopt;
-  }
-  return digest;
+// canonical(e), appended to `out`. Written field by field, not through a Value, so that
+// no string is copied: this runs once per event on the storage thread.
+void AppendCanonicalAuditEncoding(std::vector<std::uint8_t>& out, const AuditEvent& event) {
+  protocol::MsgpackWriter writer(out);
+  // The order of this array is the definition in audit_chain.h: never reorder.
+  writer.ArrayHeader(12);
+  writer.Uint(event.seq);
+  writer.Int(event.time);
+  writer.Int(event.chain);
+  writer.Str(event.actor_kind);
+  writer.Str(event.actor_id);
+  writer.Bool(event.support);
+  writer.Str(event.action);
+  writer.Str(event.target);
+  writer.Str(event.session_id);
+  writer.Str(event.source);
+  writer.Str(event.outcome);
+  writer.Write(event.details, protocol::MapOrder::kSortedKeys);
 }
 
 }  // namespace
@@ -88,22 +83,9 @@ Value CanonicalDetails(const Value& value) {
 }
 
 std::vector<std::uint8_t> CanonicalAuditEncoding(const AuditEvent& event) {
-  // The order of this array is the definition in audit_chain.h: never reorder.
-  Value::Array fields;
-  fields.reserve(12);
-  fields.emplace_back(event.seq);
-  fields.emplace_back(event.time);
-  fields.emplace_back(event.chain);
-  fields.emplace_back(event.actor_kind);
-  fields.emplace_back(event.actor_id);
-  fields.emplace_back(event.support);
-  fields.emplace_back(event.action);
-  fields.emplace_back(event.target);
-  fields.emplace_back(event.session_id);
-  fields.emplace_back(event.source);
-  fields.emplace_back(event.outcome);
-  fields.push_back(CanonicalDetails(event.details));
-  return protocol::Encode(Value(std::move(fields)));
+  std::vector<std::uint8_t> out;
+  AppendCanonicalAuditEncoding(out, event);
+  return out;
 }
 
 std::string ChainHash(std::string_view prev_hash_hex, std::span<const std::uint8_t> canonical) {
@@ -115,9 +97,27 @@ std::string ChainHash(std::string_view prev_hash_hex, std::span<const std::uint8
     prev = *parsed;
     prefix = prev;
   }
-  auto digest = Sha256(prefix, canonical);
-  if (!digest) return {};
-  return ToHex(*digest);
+  protocol::Sha256 sha256;
+  return protocol::ToHex(LinkedDigest(sha256, prefix, canonical));
+}
+
+std::string ChainHasher::Hash(std::string_view prev_hash_hex, const AuditEvent& event) {
+  std::span<const std::uint8_t> prefix;  // empty for seq 1
+  if (!prev_hash_hex.empty()) {
+    if (prev_hash_hex != last_hex_) {
+      auto parsed = ParseHash(prev_hash_hex);
+      if (!parsed) return {};
+      last_digest_ = *parsed;
+      last_hex_.assign(prev_hash_hex);
+    }
+    prefix = last_digest_;
+  }
+  canonical_.clear();  // keeps its capacity: no allocation once it has held the largest event
+  AppendCanonicalAuditEncoding(canonical_, event);
+  last_digest_ = LinkedDigest(sha256_, prefix, canonical_);
+  std::string hex = protocol::ToHex(last_digest_);
+  last_hex_.assign(hex);  // into its own buffer: no allocation
+  return hex;
 }
 
 }  // namespace tether::storage

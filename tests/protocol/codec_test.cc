@@ -67,6 +67,36 @@ TEST(Codec, EncodesStringsMapsAndBinaryInTheSmallestForm) {
   EXPECT_EQ(Encode(Value(0.5)), Hex("cb 3f e0 00 00 00 00 00 00"));
 }
 
+TEST(Codec, MsgpackWriterAppendsFieldsInTheFormsEncodeWrites) {
+  Bytes out = Hex("ee");  // what the caller had: kept
+  MsgpackWriter writer(out);
+  writer.ArrayHeader(5);
+  writer.Uint(200);
+  writer.Int(200);  // a value >= 0 in the unsigned forms, as Value(200) is encoded
+  writer.Int(-33);
+  writer.Bool(true);
+  writer.Str("ab");
+  EXPECT_EQ(out, Hex("ee 95 cc c8 cc c8 d0 df c3 a2 61 62"));
+  const Value map = Value::MapOf({{"b", 1}, {"a", 2}});
+  Bytes as_built;
+  MsgpackWriter(as_built).Write(map);
+  EXPECT_EQ(as_built, Encode(map));
+}
+
+TEST(Codec, MsgpackWriterSortsMapKeysBytewiseAtEveryDepthWhenAsked) {
+  const Value value = Value::MapOf({{"\xc3\xa9", 1},
+                                    {"b", Value(Value::Array{Value::MapOf({{"y", 1}, {"x", 2}})})},
+                                    {"ab", Value::MapOf({{"d", 3}, {"c", 4}})},
+                                    {"B", 5}});
+  Bytes sorted;
+  MsgpackWriter(sorted).Write(value, MapOrder::kSortedKeys);
+  // "B" < "ab" < "b" < "é" as unsigned bytes; the maps inside the array and the map are
+  // sorted too; the array keeps its order.
+  EXPECT_EQ(sorted, Hex("84 a1 42 05 a2 61 62 82 a1 63 04 a1 64 03 a1 62 91 82 a1 78 02 a1 79 01 "
+                        "a2 c3 a9 01"));
+  EXPECT_EQ(Encode(value)[1], 0xa2);  // Encode keeps the order the map was built in
+}
+
 TEST(Codec, EncodesDoublesAsFloat64EvenWhenIntegral) {
   // msgpack-cxx's pack_double would write 2.0 as the integer 2 and -0.0 as 0.
   EXPECT_EQ(Encode(Value(2.0)), Hex("cb 40 00 00 00 00 00 00 00"));

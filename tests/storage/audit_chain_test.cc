@@ -84,6 +84,96 @@ TEST_F(AuditChain, ChainHashMatchesIndependentSha256) {
   EXPECT_EQ(ChainHash(first, canonical), "25b7da486a93b5823824f415e55804a58045f706c434d3fc0539b5d54f1415d4");
 }
 
+// The worked example of PROTOCOL.md §8.5, which an auditor's verifier is checked against.
+TEST_F(AuditChain, HashesTheWorkedExampleOfTheProtocol) {
+  AuditEvent first;
+  first.seq = 1;
+  first.time = 1767225600000;
+  first.chain = 1;
+  first.actor_kind = "system";
+  first.actor_id = "tetherctl";
+  first.action = "org.create";
+  first.target = "acme";
+  first.outcome = "ok";
+  first.details = Value::MapOf(
+      {{"plan", "professional"}, {"seats", 10}, {"super_admin", "1"}, {"email", "admin@acme.example"}});
+  const std::string first_hash = ChainHash("", CanonicalAuditEncoding(first));
+  EXPECT_EQ(first_hash, "9ae22f315fe40d649c55286c9e4f781b220640e3e91f52b2d7cb83a68bbfd7a7");
+
+  AuditEvent second;
+  second.seq = 2;
+  second.time = 1767225660000;
+  second.chain = 1;
+  second.actor_kind = "user";
+  second.actor_id = "1";
+  second.action = "auth.login";
+  second.target = "1";
+  second.source = "::ffff:127.0.0.1";
+  second.outcome = "ok";
+  second.details = Value::MapOf({{"kind", "password"}});
+  EXPECT_EQ(ChainHash(first_hash, CanonicalAuditEncoding(second)),
+            "45978a33b8d881a461d374eb1f8f89339bf9d34ee2b18c6937c65d1962da8996");
+}
+
+// Every msgpack form the definition names (each integer width of both signs, fixstr to
+// str 32, bin, float 64, nil, bool, map 16 and array 16, maps unsorted at every depth),
+// pinned by the hash of the canonical bytes as the first implementation and the Python
+// reference verifier of PROTOCOL.md §8.5 computed them: a faster encoder must not change
+// one byte of an existing chain.
+TEST_F(AuditChain, CanonicalEncodingOfEveryFormIsPinned) {
+  AuditEvent event;
+  event.seq = 70000;                        // uint 32
+  event.time = -5;                          // negative fixint
+  event.chain = 300;                        // uint 16
+  event.actor_kind = std::string(31, 'k');  // fixstr, longest
+  event.actor_id = std::string(32, 'i');    // str 8
+  event.support = false;
+  event.action = std::string(256, 'a');     // str 16
+  event.target = std::string(70000, 't');   // str 32
+  event.session_id = "\xc3\xa9";
+  event.source = "";
+  event.outcome = "denied";
+  Value::Array wide;
+  for (int i = 0; i < 17; ++i) wide.emplace_back(i);  // array 16
+  Value big_map = Value::MakeMap();
+  for (int i = 20; i > 3; --i) big_map.Set("k" + std::to_string(i), i);  // map 16, reversed
+  event.details = Value::MapOf({
+      {"z", Value::MapOf({{"y", 1}, {"x", Value::MapOf({{"b", true}, {"a", nullptr}})}})},
+      {"\xc3\xa9", Value(Value::Array{Value::MapOf({{"q", -1}, {"p", -33}}), -129, -40000,
+                                      std::int64_t{-3000000000}, 127, 128, 255, 256, 65535,
+                                      65536, std::uint64_t{4294967296}})},
+      {"ab", Value(Value::Bytes{0, 1, 2})},
+      {"a", 2.0},
+      {"B", -0.5},
+      {"wide", Value(std::move(wide))},
+      {"big", std::move(big_map)},
+      {"s8", std::string(40, 's')},
+  });
+  const std::vector<std::uint8_t> canonical = CanonicalAuditEncoding(event);
+  EXPECT_EQ(canonical.size(), 70608u);
+  EXPECT_EQ(ChainHash("", canonical), "bb0fbb9c450c47429baf9b2a7f898f536d53319dd210a19dd3518d17061502fb");
+}
+
+// The hasher the store appends with reuses its buffer: a short event after a long one must
+// not hash any of the long one's bytes.
+TEST_F(AuditChain, ChainHasherAgreesWithChainHashEventAfterEvent) {
+  AuditEvent small = MakeEvent(1, "auth.login");
+  AuditEvent large = MakeEvent(1, "user.invite");
+  large.target = std::string(5000, 't');
+  large.details.Set("z", Value::MapOf({{"b", 1}, {"a", 2}}));
+  ChainHasher hasher;
+  std::string prev;
+  for (const AuditEvent* event : {&small, &large, &small, &large, &small}) {
+    const std::string expected = ChainHash(prev, CanonicalAuditEncoding(*event));
+    const std::string hashed = hasher.Hash(prev, *event);
+    EXPECT_EQ(hashed, expected);
+    ASSERT_EQ(hashed.size(), 64u);
+    prev = hashed;
+  }
+  EXPECT_EQ(hasher.Hash(prev.substr(1), small), "");  // malformed prev_hash, as ChainHash
+  EXPECT_EQ(hasher.Hash(prev, small), ChainHash(prev, CanonicalAuditEncoding(small)));
+}
+
 TEST_F(AuditChain, ChainHashRefusesMalformedPrevHash) {
   const std::vector<std::uint8_t> abc = {'a', 'b', 'c'};
   const std::string good = ChainHash("", abc);

@@ -100,5 +100,15 @@ TEST(TransferWire, Sha256MatchesKnownVectorsWhateverTheChunking) {
   EXPECT_EQ(pieces.FinishHex(), "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
 }
 
+TEST(TransferWire, Sha256StartsOverAfterFinish) {
+  Sha256 reused;
+  reused.Update(Bytes("abc"));
+  const Sha256::Digest first = reused.Finish();
+  EXPECT_EQ(ToHex(first), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  reused.Update(Bytes("test"));  // nothing of "abc" is left in it
+  EXPECT_EQ(reused.FinishHex(), "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+  EXPECT_EQ(reused.FinishHex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 }  // namespace
 }  // namespace tether::tools::cli

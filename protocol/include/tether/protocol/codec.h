@@ -38,6 +38,31 @@ MessageKind ClassifyMessage(std::span<const std::uint8_t> bytes);
 // Encodes any Value as one msgpack value.
 std::vector<std::uint8_t> Encode(const Value& value);
 
+// How MsgpackWriter writes maps: as built (what Encode does), or with every map at any
+// depth ordered by key, keys compared as unsigned byte strings and equal keys kept in
+// their order (the canonical details of the audit chain, tether/storage/audit_chain.h).
+enum class MapOrder { kAsBuilt, kSortedKeys };
+
+// Appends msgpack to a caller's buffer, one value at a time, in the forms Encode writes
+// (every integer and length in its shortest form, a double always as float 64). For
+// encoders that write a message from fields rather than from a Value, and that reuse one
+// buffer: it allocates nothing but the buffer's growth (and, for kSortedKeys, an index of
+// a map whose keys are out of order).
+class MsgpackWriter {
+ public:
+  explicit MsgpackWriter(std::vector<std::uint8_t>& out) : out_(&out) {}
+
+  void ArrayHeader(std::uint32_t size);
+  void Uint(std::uint64_t value);
+  void Int(std::int64_t value);
+  void Bool(bool value);
+  void Str(std::string_view text);
+  void Write(const Value& value, MapOrder order = MapOrder::kAsBuilt);
+
+ private:
+  std::vector<std::uint8_t>* out_;  // not owned
+};
+
 // Decodes exactly one msgpack value occupying all of `bytes`.
 Result<Value> Decode(std::span<const std::uint8_t> bytes, const DecodeLimits& limits = {});
 

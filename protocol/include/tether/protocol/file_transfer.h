@@ -41,16 +41,24 @@ struct ChunkView {
 // nullopt when the payload is shorter than an id.
 std::optional<ChunkView> ParseChunk(std::span<const std::uint8_t> payload);
 
-// Incremental SHA-256 (OpenSSL EVP).
+// Incremental SHA-256 (OpenSSL EVP: SHA extensions of the CPU when it has them). One
+// object may hash many messages in turn (the audit chain hashes one per event): each
+// Finish starts the next digest, so only the first costs an allocation.
 class Sha256 {
  public:
+  static constexpr std::size_t kBytes = 32;
+  using Digest = std::array<std::uint8_t, kBytes>;
+
   Sha256();
   ~Sha256();
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
 
   void Update(std::span<const std::uint8_t> data);
-  // The digest as 64 lowercase hex digits; the object is then spent.
+  // The digest of everything updated since construction or the last Finish; the object
+  // then starts over.
+  Digest Finish();
+  // Finish, as 64 lowercase hex digits.
   std::string FinishHex();
 
  private:

@@ -34,7 +34,7 @@
 // starts from. Rewriting rows and head together still needs an anchor kept outside the
 // database (the head seq and hash that verification prints) to detect.
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions; a ChainHasher is used by one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tether/protocol/file_transfer.h"
 #include "tether/protocol/value.h"
 #include "tether/storage/store.h"
 
@@ -59,5 +60,21 @@ std::vector<std::uint8_t> CanonicalAuditEncoding(const AuditEvent& event);
 // "" when prev_hash_hex is neither empty nor 64 lowercase hex digits: "" never equals a
 // stored hash, so a verifier reports the mismatch.
 std::string ChainHash(std::string_view prev_hash_hex, std::span<const std::uint8_t> canonical);
+
+// hash(e) of event after event with one buffer and one SHA-256 context: appending or
+// verifying a chain then allocates nothing per event but the hash it returns. The same
+// result as ChainHash(prev_hash_hex, CanonicalAuditEncoding(event)), "" included.
+class ChainHasher {
+ public:
+  std::string Hash(std::string_view prev_hash_hex, const AuditEvent& event);
+
+ private:
+  std::vector<std::uint8_t> canonical_;
+  protocol::Sha256 sha256_;
+  // The hash this hasher returned last, in both spellings: the next event of a chain links
+  // to it, and comparing 64 digits is cheaper than decoding them again.
+  std::string last_hex_;
+  protocol::Sha256::Digest last_digest_{};
+};
 
 }  // namespace tether::storage
