@@ -193,6 +193,28 @@ WatchedRun WatchRun(client::BlockingClient& watcher, int frames) {
   return run;
 }
 
+// An admin who joins the session as a supervisor and reads a run of `frames` numbered
+// frames on a thread of its own while the test drives the session.
+class SupervisedRun {
+ public:
+  SupervisedRun(const BrokerProcess& broker, Live& live, int frames)
+      : watcher_(InviteAndAccept(broker, *live.technician, "watch@acme.test", "admin")) {
+    Ok(*watcher_, Req({{"t", "session.supervise"}, {"session_id", live.id}}));
+    NextEvent(*live.technician, "participant.joined");
+    reader_ = std::jthread([this, frames](std::stop_token) { watched_ = WatchRun(*watcher_, frames); });
+  }
+  // Waits until the supervisor has accounted for the run (or given up) and returns it.
+  const WatchedRun& Finish() {
+    if (reader_.joinable()) reader_.join();
+    return watched_;
+  }
+
+ private:
+  std::unique_ptr<client::BlockingClient> watcher_;
+  WatchedRun watched_;
+  std::jthread reader_;  // last: joined before the members it uses are destroyed
+};
+
 std::vector<std::uint8_t> NumberedPayload(int i, std::size_t bytes) {
   std::vector<std::uint8_t> payload(bytes, 0);
   payload[0] = static_cast<std::uint8_t>(i);
@@ -223,11 +245,7 @@ TEST(Supervision, SupervisorsYieldToABusyControllerAndAreToldExactlyWhatTheyLost
       "frame_budget_bytes = 262144\nviewer_budget_bytes = 65536\nslow_consumer_bytes = 131072\n"
       "viewer_full_rate_bytes = 1099511627776\n"));
   Live live = StartSession(broker);
-  auto watcher = InviteAndAccept(broker, *live.technician, "watch@acme.test", "admin");
-  Ok(*watcher, Req({{"t", "session.supervise"}, {"session_id", live.id}}));
-  NextEvent(*live.technician, "participant.joined");
-  WatchedRun watched;
-  std::jthread reader([&](std::stop_token) { watched = WatchRun(*watcher, kFrames); });
+  SupervisedRun watching(broker, live, kFrames);
   for (int i = 0; i < kFrames; ++i) {
     ASSERT_TRUE(live.agent->SendDataFrame(live.id, 1, NumberedPayload(i, kFrameBytes)).ok());
   }
@@ -246,7 +264,7 @@ TEST(Supervision, SupervisorsYieldToABusyControllerAndAreToldExactlyWhatTheyLost
     ASSERT_TRUE(frame.ok()) << "controller missed frame " << i;
     ASSERT_EQ(FrameNumber(*frame), i) << "out of order";
   }
-  reader.join();
+  const WatchedRun& watched = watching.Finish();
   ExpectAccounted(watched, kFrames);
 }
 
@@ -258,11 +276,7 @@ TEST(Supervision, SupervisorsOfAFastSessionGetTheirShareAndAreToldExactlyWhatThe
   BrokerProcess broker(BrokerOptions().Config(
       "viewer_full_rate_bytes = 1000\nviewer_share_percent = 25\nslow_consumer_bytes = 65536\n"));
   Live live = StartSession(broker);
-  auto watcher = InviteAndAccept(broker, *live.technician, "watch@acme.test", "admin");
-  Ok(*watcher, Req({{"t", "session.supervise"}, {"session_id", live.id}}));
-  NextEvent(*live.technician, "participant.joined");
-  WatchedRun watched;
-  std::jthread reader([&](std::stop_token) { watched = WatchRun(*watcher, kFrames); });
+  SupervisedRun watching(broker, live, kFrames);
   for (int i = 0; i < kFrames; ++i) {
     ASSERT_TRUE(live.agent->SendDataFrame(live.id, 1, NumberedPayload(i, 4096)).ok());
   }
@@ -276,7 +290,7 @@ TEST(Supervision, SupervisorsOfAFastSessionGetTheirShareAndAreToldExactlyWhatThe
       ASSERT_EQ(FrameNumber(*frame), i) << "out of order";
     }
   }
-  reader.join();
+  const WatchedRun& watched = watching.Finish();
   ExpectAccounted(watched, kFrames);
   EXPECT_GE(watched.received.size(), 1u);
   EXPECT_LE(watched.received.size(), static_cast<std::size_t>(kFrames / 4));
