@@ -36,6 +36,7 @@ void Connection::DispatchDataBatch(const SharedMessage& message) {
     ReplyError(std::nullopt, frames.status());
     return;
   }
+  const DeferWritesForBatches together;
   for (const protocol::BatchedFrame& inner : *frames) {
     if (state_ == State::kClosing) return;
     // Forwarded frames are single-frame messages of their own: a receiver that did not

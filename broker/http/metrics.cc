@@ -25,6 +25,8 @@ std::string RenderPrometheus(const Metrics& m) {
   Append(out, "tether_messages_out_total", "counter", "WebSocket messages queued for sending.", m.messages_out);
   Append(out, "tether_bytes_in_total", "counter", "Bytes of WebSocket messages received.", m.bytes_in);
   Append(out, "tether_bytes_out_total", "counter", "Bytes of WebSocket messages queued.", m.bytes_out);
+  Append(out, "tether_batches_out_total", "counter",
+         "Batch messages written, each packing several data frames (PROTOCOL.md 2.4).", m.batches_out);
   Append(out, "tether_logins_ok_total", "counter", "Successful hellos.", m.logins_ok);
   Append(out, "tether_logins_failed_total", "counter", "Failed hellos.", m.logins_failed);
   Append(out, "tether_logins_rate_limited_total", "counter", "Hellos refused by a rate limit.",

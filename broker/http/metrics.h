@@ -16,6 +16,7 @@ struct Metrics {
   std::uint64_t messages_out = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
+  std::uint64_t batches_out = 0;  // batch messages written (PROTOCOL.md §2.4)
   std::uint64_t logins_ok = 0;
   std::uint64_t logins_failed = 0;
   std::uint64_t logins_rate_limited = 0;

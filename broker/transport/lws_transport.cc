@@ -38,7 +38,8 @@ void LwsTransport::Send(SharedMessage message) {
   // message, and under load the frame queues behind every other connection's events.
   // If the socket takes only part of it, lws keeps the rest and sends it when the socket
   // drains; until then lws_partial_buffered holds and later messages queue here.
-  if (output_.empty() && lws_partial_buffered(wsi_) == 0) {
+  const bool deferred = batches_ && DeferWritesForBatches::active();
+  if (output_.empty() && !deferred && lws_partial_buffered(wsi_) == 0) {
     std::size_t size = message->size();
     if (lws_write(wsi_, message->payload_after_headroom(), size, LWS_WRITE_BINARY) < static_cast<int>(size)) {
       // The socket is gone: the writeable callback closes the connection (a callback
@@ -134,6 +135,7 @@ void LwsTransport::AfterWrite(std::size_t size) {
 SharedMessage LwsTransport::TakeNext(std::size_t& queued) {
   if (batches_) {
     if (auto packed = PackFrontFrames(output_)) {
+      ++broker_.metrics().batches_out;
       queued = packed->queued_bytes;
       return std::move(packed->message);
     }

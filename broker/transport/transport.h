@@ -14,6 +14,23 @@
 
 namespace tether::broker {
 
+// While one of these exists (loop thread), a transport whose client negotiated batches
+// queues every message for its writeable callback instead of writing it at once, so the
+// frames one incoming batch routes to that client leave together, packed into batches
+// (batch_packer.h). Without it, each would be written the moment it is routed, as a
+// message of its own. Clients without batches are written to at once as always.
+class DeferWritesForBatches {
+ public:
+  DeferWritesForBatches() { ++depth_; }
+  ~DeferWritesForBatches() { --depth_; }
+  DeferWritesForBatches(const DeferWritesForBatches&) = delete;
+  DeferWritesForBatches& operator=(const DeferWritesForBatches&) = delete;
+  static bool active() { return depth_ > 0; }
+
+ private:
+  static inline thread_local int depth_ = 0;
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;

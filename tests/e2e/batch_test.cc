@@ -122,6 +122,19 @@ TEST(Batches, FlowBothWaysBetweenPeersThatNegotiatedThemInOrder) {
   EXPECT_EQ(NextPayload(*live.agent), "pwd\n");
 }
 
+// The frames one batch routes to a controller that negotiated batches leave together, as
+// batch messages, rather than one message each as they are routed.
+TEST(Batches, FramesOfOneBatchReachABatchingReceiverPackedIntoBatches) {
+  BrokerProcess broker;
+  LiveSession live = BatchingSession(broker, true);
+  ASSERT_EQ(ReadMetric(broker, "tether_batches_out_total"), 0u);
+  std::vector<Bytes> frames;
+  for (int i = 0; i < 200; ++i) frames.push_back(Frame(live.id, "line-" + std::to_string(i)));
+  Send(*live.agent, Batch(frames));
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(NextPayload(*live.technician), "line-" + std::to_string(i));
+  EXPECT_GE(ReadMetric(broker, "tether_batches_out_total"), 1u);
+}
+
 // ---------------------------------------------------------------------------------------
 // Hostile batches (PROTOCOL.md §2.4, §3).
 
