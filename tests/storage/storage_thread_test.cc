@@ -364,8 +364,9 @@ TEST(StorageThread, JobCompletionRunsOnlyAfterTheTurnCommitted) {
   std::string rows_seen_by_another_connection;
   storage.Submit<Result<Organization>>(
       [](Store& store) { return store.CreateOrganization(MakeOrganization("first")); },
-      [&](Result<Organization>) {
-        rows_seen_by_another_connection = CountOrganizations(path, "first");
+      // The path by value: a lambda may not capture a structured binding (clang, C++20).
+      [&, file = path](Result<Organization>) {
+        rows_seen_by_another_connection = CountOrganizations(file, "first");
         first_completed.set_value();
       });
   storage.Submit<int>(
