@@ -76,13 +76,30 @@ TEST(Handshake, MetricsAreInPrometheusTextFormat) {
   EXPECT_NE(response.find("\ntether_logins_ok_total 1\n"), std::string::npos) << response;
 }
 
+// Under AddressSanitizer (CI's second stage) malloc is the sanitizer's, whose heap the C
+// library's statistics do not see: the broker, built the same way as this test, then
+// reports 0 for both gauges.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMallocIsTheSanitizers = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMallocIsTheSanitizers = true;
+#else
+constexpr bool kMallocIsTheSanitizers = false;
+#endif
+#else
+constexpr bool kMallocIsTheSanitizers = false;
+#endif
+
 TEST(Handshake, MetricsReportTheHeapInUseWithinWhatTheAllocatorHolds) {
   BrokerProcess broker;
   const std::uint64_t in_use = ReadMetric(broker, "tether_heap_in_use_bytes");
   const std::uint64_t held = ReadMetric(broker, "tether_heap_held_bytes");
   ASSERT_NE(in_use, ~0ull) << "no tether_heap_in_use_bytes in /metrics";
   ASSERT_NE(held, ~0ull) << "no tether_heap_held_bytes in /metrics";
-  EXPECT_GT(in_use, 0u);
+  if (!kMallocIsTheSanitizers) {
+    EXPECT_GT(in_use, 0u);
+  }
   EXPECT_GE(held, in_use);
 }
 
