@@ -60,10 +60,7 @@ void Broker::StartTimers() {
         broker->sessions().Sweep();
         broker->support_access().Sweep();
         broker->retention_.OnTick();
-        if (broker->heap_trimmer_.MaybeTrim()) {
-          broker->metrics_.heap_trims = broker->heap_trimmer_.trims();
-          broker->metrics_.heap_trim_pause_us = static_cast<std::uint64_t>(broker->heap_trimmer_.last_pause_us());
-        }
+        broker->heap_trimmer_.MaybeTrim();
       },
       250, 250);
 }
@@ -143,6 +140,8 @@ std::string Broker::RenderMetrics() {
   }
   metrics_.paused_senders = sessions_->relay().paused_senders();
   metrics_.sessions_live = sessions_->registry().size();
+  metrics_.heap_trims = heap_trimmer_.trims();
+  metrics_.heap_trim_pause_us = static_cast<std::uint64_t>(heap_trimmer_.last_pause_us());
   ReadHeapUsage(metrics_);
   return RenderPrometheus(metrics_);
 }

@@ -1,11 +1,11 @@
 // HeapTrimmer: hands heap memory that connections freed back to the system, after bursts
 // of connections opening and closing.
 //
-// Why: a TLS handshake allocates tens of KiB (OpenSSL's handshake state and record
-// buffers) and frees most of it once the connection is idle, but glibc keeps the freed
-// pages resident when they sit between live allocations — which, with thousands of idle
-// wss:// agents, they do: ~24 KiB of RSS per agent, of which ~18 KiB was free heap
-// (docs/BENCHMARKS.md "Idle agents"). malloc_trim(0) returns those pages, but it walks
+// Why: connections that leave (and TLS handshakes) free memory between allocations that
+// stay live, and glibc keeps such freed pages resident: 3,000 wss:// agents connecting and
+// leaving left the broker 78 MiB over its empty size, and churn made a soak's RSS creep
+// towards everything the allocator ever held (docs/BENCHMARKS.md "Idle agents",
+// bench/soak/README.md). malloc_trim(0) returns those pages, but it walks
 // every arena under its lock, so it runs here from the loop's periodic sweep, only once
 // enough connections came or went since the last trim, and never more than a small share
 // of the loop's time: after a trim that took d, the next waits at least d × kPauseFactor.

@@ -25,7 +25,7 @@ struct Metrics {
   std::uint64_t audit_events = 0;
   std::uint64_t recording_pauses = 0;   // agents paused because their recording's writer fell behind
   std::uint64_t recording_failures = 0; // recordings that could not be created or written
-  std::uint64_t heap_trims = 0;          // freed heap returned to the system (HeapTrimmer)
+  std::uint64_t heap_trims = 0;          // copied from HeapTrimmer when rendered: trims done
   std::uint64_t heap_trim_pause_us = 0;  // how long the last of them held the loop
   // Gauges computed when rendered.
   std::uint64_t queued_bytes = 0;        // output queued for all connections
