@@ -193,6 +193,15 @@ WatchedRun WatchRun(client::BlockingClient& watcher, int frames) {
   return run;
 }
 
+// The controller receives frames 0 .. frames-1 of a numbered run, each once, in order.
+void ExpectEveryFrameInOrder(client::BlockingClient& controller, int frames) {
+  for (int i = 0; i < frames; ++i) {
+    auto frame = controller.NextDataFrame(kWait);
+    ASSERT_TRUE(frame.ok()) << "controller missed frame " << i;
+    ASSERT_EQ(FrameNumber(*frame), i) << "out of order";
+  }
+}
+
 // An admin who joins the session as a supervisor and reads a run of `frames` numbered
 // frames on a thread of its own while the test drives the session.
 class SupervisedRun {
@@ -259,11 +268,7 @@ TEST(Supervision, SupervisorsYieldToABusyControllerAndAreToldExactlyWhatTheyLost
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, not a wait for timing
   }
   ASSERT_EQ(ReadMetric(broker, "tether_relay_paused_senders"), 1u);
-  for (int i = 0; i < kFrames; ++i) {
-    auto frame = live.technician->NextDataFrame(kWait);
-    ASSERT_TRUE(frame.ok()) << "controller missed frame " << i;
-    ASSERT_EQ(FrameNumber(*frame), i) << "out of order";
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryFrameInOrder(*live.technician, kFrames));
   const WatchedRun& watched = watching.Finish();
   ExpectAccounted(watched, kFrames);
 }
@@ -284,11 +289,7 @@ TEST(Supervision, SupervisorsOfAFastSessionGetTheirShareAndAreToldExactlyWhatThe
     std::jthread sender([&](std::stop_token stop) {
       while (!stop.stop_requested()) (void)live.agent->NextMessage(std::chrono::milliseconds(20));
     });
-    for (int i = 0; i < kFrames; ++i) {
-      auto frame = live.technician->NextDataFrame(kWait);
-      ASSERT_TRUE(frame.ok()) << "controller missed frame " << i;
-      ASSERT_EQ(FrameNumber(*frame), i) << "out of order";
-    }
+    ASSERT_NO_FATAL_FAILURE(ExpectEveryFrameInOrder(*live.technician, kFrames));
   }
   const WatchedRun& watched = watching.Finish();
   ExpectAccounted(watched, kFrames);
