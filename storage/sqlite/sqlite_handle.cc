@@ -121,28 +121,28 @@ const char* NonNull(const char* data) {
 
 }  // namespace
 
-Statement& Statement::Bind(int index, std::string_view text) {
-  // SQLITE_TRANSIENT: SQLite copies now, so the caller's buffer need not outlive the step.
-  NoteBind(sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8));
-  return *this;
-}
+// SQLITE_TRANSIENT: SQLite copies now, so the caller's buffer need not outlive the step.
+// SQLITE_STATIC (BindUnowned): no copy; the buffer must outlive the statement's use.
+Statement& Statement::Bind(int index, std::string_view text) { return BindText(index, text, SQLITE_TRANSIENT); }
 
 Statement& Statement::Bind(int index, std::span<const std::uint8_t> blob) {
-  const char* data = NonNull(reinterpret_cast<const char*>(blob.data()));
-  NoteBind(sqlite3_bind_blob64(stmt_.get(), index, data, blob.size(), SQLITE_TRANSIENT));
-  return *this;
+  return BindBlob(index, blob, SQLITE_TRANSIENT);
 }
 
-Statement& Statement::BindUnowned(int index, std::string_view text) {
-  NoteBind(sqlite3_bind_text64(stmt_.get(), index, NonNull(text.data()), text.size(), SQLITE_STATIC,
-                               SQLITE_UTF8));
-  return *this;
-}
+Statement& Statement::BindUnowned(int index, std::string_view text) { return BindText(index, text, SQLITE_STATIC); }
 
 Statement& Statement::BindUnowned(int index, std::span<const std::uint8_t> blob) {
-  const char* data = NonNull(reinterpret_cast<const char*>(blob.data()));
-  NoteBind(sqlite3_bind_blob64(stmt_.get(), index, data, blob.size(), SQLITE_STATIC));
+  return BindBlob(index, blob, SQLITE_STATIC);
+}
+
+Statement& Statement::BindText(int index, std::string_view text, sqlite3_destructor_type lifetime) {
+  NoteBind(sqlite3_bind_text64(stmt_.get(), index, NonNull(text.data()), text.size(), lifetime, SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, std::span<const std::uint8_t> blob, sqlite3_destructor_type lifetime) {
+  NoteBind(sqlite3_bind_blob64(stmt_.get(), index, NonNull(reinterpret_cast<const char*>(blob.data())), blob.size(),
+                               lifetime));
   return *this;
 }
 

@@ -95,6 +95,9 @@ class Statement {
   Statement(sqlite3* db, sqlite3_stmt* stmt, bool* cached_in_use = nullptr)
       : db_(db), stmt_(stmt, Finalizer{cached_in_use}) {}
   void NoteBind(int rc);
+  // A zero-length text or blob binds as one, never as NULL; `lifetime` is SQLite's.
+  Statement& BindText(int index, std::string_view text, sqlite3_destructor_type lifetime);
+  Statement& BindBlob(int index, std::span<const std::uint8_t> blob, sqlite3_destructor_type lifetime);
 
   sqlite3* db_ = nullptr;  // not owned
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
